@@ -1,0 +1,118 @@
+// From raw EC2 tags to what this box is (DESIGN.md §2); fails closed with exit 3.
+import { IdentityError } from "../cli/errors.js";
+import { isMode, MODES, type Mode } from "../stack/names.js";
+import { didYouMean } from "../stack/suggest.js";
+import type { Stack } from "../stack/types.js";
+
+export type Tags = Record<string, string>;
+
+/** What the tags say this box is. */
+export interface Identity {
+  mode: Mode;
+  /** staging/production: the one service this box runs. */
+  service?: string;
+  /** Absent: every component of the service. */
+  component?: string;
+  /** Review boxes: the box's name. */
+  box?: string;
+  /** Review boxes: `unibox:ref.<repo>` refs to check out at boot. */
+  refs: Record<string, string>;
+  expiresAt?: string;
+}
+
+export const TAG = {
+  mode: "unibox:mode",
+  service: "unibox:service",
+  component: "unibox:component",
+  box: "unibox:box",
+  refPrefix: "unibox:ref.",
+  expiresAt: "unibox:expires-at",
+} as const;
+
+const KNOWN = [TAG.mode, TAG.service, TAG.component, TAG.box, TAG.expiresAt];
+/** Characters instance-metadata tags allow in keys. */
+const KEY_PATTERN = /^[A-Za-z0-9+\-=.,_:@]+$/;
+
+/** How to turn on instance-metadata tags, printed with every identity failure that concerns a missing tag. */
+export const ENABLE_IMDS_TAGS_HINT = [
+  "Tags are read from --tags-file/--tag, else instance metadata, else ec2:DescribeTags.",
+  "To expose tags through instance metadata, enable it on the launch template:",
+  "  aws ec2 create-launch-template-version --launch-template-id lt-... --source-version '$Latest' \\",
+  "    --launch-template-data '{\"MetadataOptions\":{\"InstanceMetadataTags\":\"enabled\",\"HttpTokens\":\"required\"}}'",
+  "or on a running instance: aws ec2 modify-instance-metadata-options --instance-id i-... --instance-metadata-tags enabled",
+];
+
+/** Required keys that are absent: what a poller waits for. Mode-dependent, so computed from what is there. */
+export function missingRequiredTags(tags: Tags): string[] {
+  const mode = tags[TAG.mode];
+  if (mode === undefined) return [TAG.mode];
+  if (mode === "review") return tags[TAG.box] === undefined ? [TAG.box] : [];
+  if (mode === "staging" || mode === "production") return tags[TAG.service] === undefined ? [TAG.service] : [];
+  return [];
+}
+
+/** The identity the tags give, checked against the stack; throws IdentityError (exit 3). */
+export function identityFromTags(tags: Tags, stack: Stack): Identity {
+  const problems: string[] = [];
+  for (const key of Object.keys(tags)) {
+    if (!KEY_PATTERN.test(key)) problems.push(`tag key "${key}" has characters instance-metadata tags do not allow (letters, digits, + - = . , _ : @)`);
+    else if (key.startsWith("unibox:") && !KNOWN.includes(key as never) && !key.startsWith(TAG.refPrefix)) {
+      problems.push(`unknown tag "${key}"${didYouMean(key, KNOWN)}; unibox reads ${KNOWN.join(", ")}, ${TAG.refPrefix}<repo>`);
+    }
+  }
+  const rawMode = tags[TAG.mode];
+  if (rawMode === undefined) {
+    throw new IdentityError(`missing tag ${TAG.mode}: this box does not know whether it is review, staging or production; starting nothing`, {
+      details: [...problems, ...ENABLE_IMDS_TAGS_HINT],
+    });
+  }
+  if (!isMode(rawMode)) {
+    throw new IdentityError(`invalid tag ${TAG.mode}="${rawMode}": expected one of ${MODES.join(", ")}${didYouMean(rawMode, MODES)}; starting nothing`, {
+      details: problems,
+    });
+  }
+  const mode = rawMode;
+  const service = tags[TAG.service];
+  const component = tags[TAG.component];
+  const refs = Object.fromEntries(
+    Object.entries(tags)
+      .filter(([k]) => k.startsWith(TAG.refPrefix))
+      .map(([k, v]) => [k.slice(TAG.refPrefix.length), v]),
+  );
+
+  if (mode === "review") {
+    if (service !== undefined) problems.push(`${TAG.service}="${service}" contradicts ${TAG.mode}=review: a review box runs every service; remove the tag`);
+    if (component !== undefined) problems.push(`${TAG.component}="${component}" contradicts ${TAG.mode}=review: a review box runs every component; remove the tag`);
+    if (tags[TAG.box] === undefined) problems.push(`missing tag ${TAG.box}: a review box needs a name`);
+    else if (!/^[a-z0-9][a-z0-9-]*$/.test(tags[TAG.box])) problems.push(`invalid ${TAG.box}="${tags[TAG.box]}": expected lowercase letters, digits and dashes`);
+    const repos = stack.image.repos.map((r) => r.name);
+    for (const repo of Object.keys(refs)) {
+      if (!repos.includes(repo)) problems.push(`tag ${TAG.refPrefix}${repo} names no repo of image/image.yaml${didYouMean(repo, repos)}`);
+    }
+  } else {
+    if (service === undefined) {
+      problems.push(`missing tag ${TAG.service}: a ${mode} box runs one service; tag it with one of: ${servicesIn(stack, mode).join(", ")}`);
+    } else {
+      const role = stack.roles.get(service);
+      if (!role) problems.push(`${TAG.service}="${service}" names no service of the stack${didYouMean(service, stack.roles.keys())}`);
+      else if (!role.modes.includes(mode)) problems.push(`${TAG.service}="${service}" does not run in ${mode} mode (its modes: ${role.modes.join(", ")})`);
+      else if (component !== undefined && !role.components.some((c) => c.name === component)) {
+        const names = role.components.map((c) => c.name);
+        problems.push(`${TAG.component}="${component}" is not a component of ${service}${didYouMean(component, names)}; it has: ${names.join(", ")}`);
+      }
+    }
+    if (Object.keys(refs).length > 0) problems.push(`${TAG.refPrefix}* tags are for review boxes; a ${mode} box runs the image's baked code`);
+  }
+  const expiresAt = tags[TAG.expiresAt];
+  if (expiresAt !== undefined && Number.isNaN(Date.parse(expiresAt))) problems.push(`${TAG.expiresAt}="${expiresAt}" is not an ISO-8601 time`);
+
+  if (problems.length > 0) {
+    const missing = problems.some((p) => p.startsWith("missing"));
+    throw new IdentityError(`${problems[0]}; starting nothing`, { details: [...problems.slice(1), ...(missing ? ENABLE_IMDS_TAGS_HINT : [])] });
+  }
+  return { mode, service, component, box: tags[TAG.box], refs, expiresAt };
+}
+
+function servicesIn(stack: Stack, mode: Mode): string[] {
+  return [...stack.roles.values()].filter((r) => r.modes.includes(mode)).map((r) => r.name);
+}

@@ -1,0 +1,56 @@
+// Loads image/image.yaml: base image, OS packages, runtimes and the repos to bake.
+import { existsSync } from "node:fs";
+import { isAbsolute, join, resolve } from "node:path";
+import type { Diagnostic } from "../diagnostic.js";
+import { parseWithSchema } from "../schema-errors.js";
+import type { ImageRecipe, Repo } from "../types.js";
+import { readYamlFile, type YamlFile } from "../yaml-file.js";
+import { imageSchema } from "./schema.js";
+
+const FILE = "image/image.yaml";
+
+/** A URL git fetches over the network, as opposed to a local path. */
+export function isRemoteUrl(url: string): boolean {
+  return /^[a-z+]+:\/\//i.test(url) || /^[\w.-]+@[\w.-]+:/.test(url);
+}
+
+/** The recipe, or the errors; `yaml` is kept for rules that point into the file. */
+export function loadImage(root: string): { image?: ImageRecipe; yaml?: YamlFile; errors: Diagnostic[] } {
+  const path = join(root, FILE);
+  if (!existsSync(path)) {
+    return { errors: [{ file: FILE, line: 1, col: 1, message: `missing ${FILE}: it names the base image and the repos to bake` }] };
+  }
+  const { yaml, errors } = readYamlFile(path, FILE);
+  if (!yaml) return { errors };
+  const { data, errors: shape } = parseWithSchema(imageSchema, yaml);
+  if (!data) return { yaml, errors: shape };
+
+  const repos: Repo[] = [];
+  const seen = new Set<string>();
+  (data.repos ?? []).forEach((r, i) => {
+    if (seen.has(r.name)) errors.push(yaml.diagnostic(["repos", i, "name"], `repo "${r.name}" is listed twice`));
+    seen.add(r.name);
+    let localPath: string | undefined;
+    if (!isRemoteUrl(r.url)) {
+      localPath = isAbsolute(r.url) ? r.url : resolve(root, r.url);
+      if (!existsSync(localPath)) {
+        errors.push(yaml.diagnostic(["repos", i, "url"], `repo "${r.name}": local path ${r.url} does not exist (resolved to ${localPath})`));
+      }
+    }
+    repos.push({ name: r.name, url: r.url, ref: r.ref ?? "HEAD", build: r.build ?? [], localPath });
+  });
+  const base = data.base === "host" ? { host: true as const } : { ami: { architecture: "x86_64", ...data.base.ami } };
+  return {
+    yaml,
+    errors,
+    image: {
+      file: FILE,
+      base,
+      serviceUser: data.user ?? "unibox",
+      packages: data.packages ?? [],
+      runtimes: data.runtimes ?? {},
+      repos,
+      allowSecrets: data.allowSecrets ?? [],
+    },
+  };
+}

@@ -1,0 +1,79 @@
+// The schema of roles/<service>.yaml (DESIGN.md §1). The annotated roles/ of the sample stack document it.
+import { z } from "zod";
+import { parseDuration } from "../duration.js";
+import { MODES } from "../names.js";
+
+const duration = z
+  .union([z.string(), z.number()], { error: 'expected a duration such as "500ms", "2s" or "1m"' })
+  .refine((v) => parseDuration(v) !== undefined, { message: 'expected a duration such as "500ms", "2s" or "1m"' });
+
+const count = z.number({ error: "expected a whole number" }).int({ error: "expected a whole number" }).min(0);
+
+const perCpu = z.strictObject({
+  perCpu: z.number().positive().describe("replicas per vCPU, rounded up"),
+  min: count.optional(),
+  max: count.optional(),
+});
+
+const replicaCount = z.union([count, perCpu], {
+  error: "expected a whole number or { perCpu: N, min?: N, max?: N }",
+});
+
+/** `replicas:` a fixed count, per CPU, or per mode. */
+export const replicasSchema = z.union(
+  [
+    count,
+    perCpu,
+    z.strictObject({ review: replicaCount.optional(), staging: replicaCount.optional(), production: replicaCount.optional() }),
+  ],
+  { error: "expected a whole number, { perCpu: N, min?, max? } or a map of modes (review, staging, production)" },
+);
+
+/** `health:` exactly one of http, tcp, cmd. */
+export const healthSchema = z.strictObject({
+  http: z.string().startsWith("/", { error: 'expected a path starting with "/"' }).optional(),
+  expect: z.string().optional().describe("text the http response body must contain"),
+  tcp: z.literal(true).optional(),
+  cmd: z.string().min(1).optional(),
+  timeout: duration.optional(),
+  interval: duration.optional(),
+});
+
+const SIGNALS = ["TERM", "INT", "QUIT", "HUP", "USR1", "USR2", "KILL"] as const;
+
+/** `stop:` an optional drain command, the signal for the process group, and the grace before KILL. */
+export const stopSchema = z.strictObject({
+  command: z.string().min(1).optional(),
+  signal: z.enum(SIGNALS).optional(),
+  grace: duration.optional(),
+});
+
+const componentShape = {
+  command: z.string({ error: "expected the command line to run" }).min(1),
+  replicas: replicasSchema.optional(),
+  port: z.number().int().min(1).max(65535).optional(),
+  health: healthSchema.optional(),
+  stop: stopSchema.optional(),
+};
+
+export const componentSchema = z.strictObject(componentShape);
+
+/** One role file. Either `components:` or a top-level `command:` (one component named `main`). */
+export const roleSchema = z.strictObject({
+  description: z.string().optional(),
+  repo: z.string().min(1).optional(),
+  user: z.string().regex(/^[a-z_][a-z0-9_-]*$/, { error: "expected a user name" }).optional(),
+  modes: z.array(z.enum(MODES)).min(1).optional(),
+  needs: z.array(z.string()).optional(),
+  components: z.record(z.string(), componentSchema).optional(),
+  // A role with one process may put the component's keys at the top level instead.
+  command: componentShape.command.optional(),
+  replicas: componentShape.replicas,
+  port: componentShape.port,
+  health: componentShape.health,
+  stop: componentShape.stop,
+});
+
+export type RoleInput = z.output<typeof roleSchema>;
+export type ComponentInput = z.output<typeof componentSchema>;
+export type ReplicasInput = z.output<typeof replicasSchema>;
