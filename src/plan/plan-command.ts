@@ -1,0 +1,31 @@
+// `unibox plan`: what this box would run, in start order.
+import { table, type CommandResult } from "../cli/output.js";
+import { GENERATED_LAYER } from "./env.js";
+import { loadPlan, type PlanOptions } from "./load-plan.js";
+
+export async function planCommand(options: PlanOptions): Promise<CommandResult> {
+  const { plan, identity } = await loadPlan(options);
+  const instances = plan.instances.map((i) => ({
+    name: i.name,
+    service: i.service,
+    component: i.component,
+    replica: i.replica,
+    port: i.port ?? null,
+    user: i.user,
+    command: i.command,
+    cwd: i.cwd,
+    envLayers: [...i.envLayers, GENERATED_LAYER],
+    needs: i.needs,
+    health: i.health ? i.health.kind : null,
+  }));
+  const what =
+    identity.mode === "review"
+      ? `review box "${plan.box.name}": every service`
+      : `${identity.mode} box of ${identity.service}${identity.component ? `.${identity.component}` : " (every component)"}`;
+  const rows = [["INSTANCE", "PORT", "USER", "NEEDS", "ENV LAYERS", "COMMAND"]];
+  for (const i of instances) rows.push([i.name, i.port === null ? "-" : String(i.port), i.user, i.needs.join(",") || "-", i.envLayers.join(" > "), i.command]);
+  return {
+    json: { mode: plan.mode, box: plan.box, cpus: plan.cpus, portOffset: plan.portOffset, instances },
+    text: `${what}, ${plan.cpus} vCPUs: ${instances.length} instances in start order\n\n${table(rows)}`,
+  };
+}

@@ -1,0 +1,93 @@
+// Tags + stack + box facts -> the instances this box runs: pure data, no I/O.
+import type { Identity } from "../identity/tags.js";
+import { scopeChain } from "../stack/envdirs/scopes.js";
+import type { TemplateContext } from "../stack/envdirs/template.js";
+import type { Mode } from "../stack/names.js";
+import type { Health, Stack, Stop } from "../stack/types.js";
+import { startOrder } from "./order.js";
+import { replicaCount } from "./replicas.js";
+
+/** Facts about the machine that are not in the tags. */
+export interface BoxFacts {
+  instanceId: string;
+  privateIp: string;
+  cpus: number;
+  /** Added to every port: review boxes side by side on one machine each get their own range. */
+  portOffset: number;
+  /** Booted from a baked image (roles without `user:` run as the image's service user) or straight from a stack definition. */
+  source: "image" | "stack";
+  /** Who runs `unibox`: the user of roles without `user:` when booting from a stack definition. */
+  invokingUser: string;
+  /** Where baked checkouts live on an image box: `<prefix>/opt/unibox/apps`. */
+  appsDir?: string;
+}
+
+export interface PlannedInstance {
+  /** `<service>.<component>.<replica>` */
+  name: string;
+  service: string;
+  component: string;
+  replica: number;
+  port?: number;
+  user: string;
+  command: string;
+  /** Working directory: the repo checkout, or the stack root for roles without a repo. */
+  cwd: string;
+  repo?: string;
+  /** Env scopes that exist for this instance, outermost first; the generated layer is last and implicit. */
+  envLayers: string[];
+  /** Services on this box this instance waits for. */
+  needs: string[];
+  health?: Health;
+  stop: Stop;
+}
+
+export interface Plan {
+  mode: Mode;
+  box: TemplateContext["box"];
+  cpus: number;
+  portOffset: number;
+  /** In start order. */
+  instances: PlannedInstance[];
+  /** What `.hbs` env files are rendered with. */
+  templateContext: TemplateContext;
+}
+
+/** The plan for a box with this identity. */
+export function buildPlan(stack: Stack, identity: Identity, facts: BoxFacts): Plan {
+  const mode = identity.mode;
+  const onBox = [...stack.roles.values()].filter((r) => (mode === "review" ? r.modes.includes("review") : r.name === identity.service));
+  const serviceNames = new Set(onBox.map((r) => r.name));
+  const instances: PlannedInstance[] = [];
+  const ports: TemplateContext["ports"] = {};
+  for (const role of startOrder(onBox)) {
+    const repo = role.repo ? stack.image.repos.find((r) => r.name === role.repo) : undefined;
+    const cwd = repo ? (facts.source === "image" ? `${facts.appsDir}/${repo.name}` : (repo.localPath ?? stack.root)) : stack.root;
+    const user = role.user ?? (facts.source === "image" ? stack.image.serviceUser : facts.invokingUser);
+    for (const component of role.components) {
+      if (identity.component !== undefined && component.name !== identity.component) continue;
+      const count = replicaCount(component.replicas[mode], facts.cpus);
+      if (count > 0 && component.port !== undefined) (ports[role.name] ??= {})[component.name] = component.port + facts.portOffset;
+      const envLayers = scopeChain(mode, role.name, component.name).filter((s) => stack.envScopes.has(s));
+      for (let replica = 0; replica < count; replica++) {
+        instances.push({
+          name: `${role.name}.${component.name}.${replica}`,
+          service: role.name,
+          component: component.name,
+          replica,
+          port: component.port === undefined ? undefined : component.port + facts.portOffset + replica,
+          user,
+          command: component.command,
+          cwd,
+          repo: repo?.name,
+          envLayers,
+          needs: role.needs.filter((n) => serviceNames.has(n)),
+          health: component.health,
+          stop: component.stop,
+        });
+      }
+    }
+  }
+  const box = { mode, name: identity.box ?? facts.instanceId, instanceId: facts.instanceId, privateIp: facts.privateIp };
+  return { mode, box, cpus: facts.cpus, portOffset: facts.portOffset, instances, templateContext: { box, ports } };
+}

@@ -1,0 +1,93 @@
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { identityFromTags } from "../../src/identity/tags.js";
+import { envFileValue, resolveEnv } from "../../src/plan/env.js";
+import { buildPlan } from "../../src/plan/plan.js";
+import { loadStack } from "../../src/stack/load.js";
+
+/** A stack with every layer kind, an empty file, trailing blanks, a multi-line file and templates. */
+export function writeLayeredStack(): string {
+  const root = mkdtempSync(join(tmpdir(), "unibox-layered-"));
+  const files: Record<string, string> = {
+    "image/image.yaml": "base: host\nrepos: []\n",
+    "roles/app.yaml": "components:\n  web: { command: ./web, port: 4000, replicas: 2 }\n  jobs: { command: ./jobs }\n",
+    "roles/db.yaml": "modes: [review]\ncommand: ./db\nport: 5500\n",
+    "envdirs/common/A": "common\n",
+    "envdirs/common/B": "common-b\n",
+    "envdirs/common/GONE": "set in common\n",
+    "envdirs/common/.hidden": "ignored\n",
+    "envdirs/review/A": "review\n",
+    "envdirs/review/TRAILING": "value with blanks \t \n",
+    "envdirs/app/A": "app\n",
+    "envdirs/app/MULTI": "first line\nsecond line\n",
+    "envdirs/app/EMPTYSTRING": "\n",
+    "envdirs/app.web/A": "app.web\n",
+    "envdirs/app.web/GONE": "",
+    "envdirs/review.app/A": "review.app\n",
+    "envdirs/review.app/DB.hbs": "postgres://127.0.0.1:{{ports.db.main}}/x?box={{box.name}}&mode={{box.mode}}\n",
+    "envdirs/review.app.web/A": "review.app.web\n",
+    "envdirs/review.app.web/SELF.hbs": "{{ports.app.web}}\n",
+  };
+  for (const [rel, text] of Object.entries(files)) {
+    mkdirSync(dirname(join(root, rel)), { recursive: true });
+    writeFileSync(join(root, rel), text);
+  }
+  symlinkSync(join(root, "envdirs/common/B"), join(root, "envdirs/app/LINKED"));
+  return root;
+}
+
+const root = writeLayeredStack();
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+const facts = { instanceId: "i-1", privateIp: "10.0.0.9", cpus: 2, portOffset: 10, source: "stack" as const, invokingUser: "dev" };
+
+describe("resolveEnv", () => {
+  it("lets the innermost layer win, unsets on an empty file, and adds the generated layer last", () => {
+    const stack = loadStack(root);
+    const plan = buildPlan(stack, identityFromTags({ "unibox:mode": "review", "unibox:box": "qa" }, stack), facts);
+    const web1 = plan.instances.find((i) => i.name === "app.web.1")!;
+    expect(web1.envLayers).toEqual(["common", "review", "app", "app.web", "review.app", "review.app.web"]);
+    expect(resolveEnv(stack, plan, web1)).toEqual({
+      A: { value: "review.app.web", layer: "review.app.web" },
+      B: { value: "common-b", layer: "common" },
+      DB: { value: "postgres://127.0.0.1:5510/x?box=qa&mode=review", layer: "review.app" },
+      EMPTYSTRING: { value: "", layer: "app" },
+      LINKED: { value: "common-b", layer: "app" },
+      MULTI: { value: "first line", layer: "app" },
+      PORT: { value: "4011", layer: "generated" },
+      SELF: { value: "4010", layer: "review.app.web" },
+      TRAILING: { value: "value with blanks", layer: "review" },
+      UNIBOX_COMPONENT: { value: "web", layer: "generated" },
+      UNIBOX_INSTANCE: { value: "app.web.1", layer: "generated" },
+      UNIBOX_MODE: { value: "review", layer: "generated" },
+      UNIBOX_REPLICA: { value: "1", layer: "generated" },
+      UNIBOX_SERVICE: { value: "app", layer: "generated" },
+    });
+  });
+
+  it("keeps a variable set by an outer layer when an inner layer of another component unsets it", () => {
+    const stack = loadStack(root);
+    const plan = buildPlan(stack, identityFromTags({ "unibox:mode": "production", "unibox:service": "app", "unibox:component": "jobs" }, stack), facts);
+    const env = resolveEnv(stack, plan, plan.instances[0]);
+    expect(env.GONE).toEqual({ value: "set in common", layer: "common" });
+    expect(env.A).toEqual({ value: "app", layer: "app" });
+    expect(env.PORT).toBeUndefined();
+  });
+});
+
+describe("envFileValue", () => {
+  it.each([
+    ["a 0-byte file unsets", "", undefined],
+    ["a lone newline is the empty string", "\n", ""],
+    ["only the first line counts", "one\ntwo\n", "one"],
+    ["trailing spaces and tabs are trimmed", "v \t\n", "v"],
+    ["leading spaces are kept", "  v\n", "  v"],
+    ["a carriage return is kept", "v\r\n", "v\r"],
+    ["NUL bytes become newlines", "a\0b\n", "a\nb"],
+    ["a last line without newline is whole", "v", "v"],
+  ])("%s", (_name, text, expected) => {
+    expect(envFileValue(text)).toBe(expected);
+  });
+});
