@@ -23,6 +23,7 @@ export function generatedEnv(plan: Plan, instance: PlannedInstance): Record<stri
     UNIBOX_COMPONENT: instance.component,
     UNIBOX_REPLICA: String(instance.replica),
     UNIBOX_INSTANCE: instance.name,
+    UNIBOX_STATE_DIR: instance.stateDir,
   };
   if (instance.port !== undefined) env.PORT = String(instance.port);
   return env;

@@ -20,6 +20,8 @@ export interface BoxFacts {
   invokingUser: string;
   /** Where baked checkouts live on an image box: `<prefix>/opt/unibox/apps`. */
   appsDir?: string;
+  /** `<prefix>/var/lib/unibox`: each service's state directory is under it. */
+  stateRoot?: string;
 }
 
 export interface PlannedInstance {
@@ -34,6 +36,8 @@ export interface PlannedInstance {
   /** Working directory: the repo checkout, or the stack root for roles without a repo. */
   cwd: string;
   repo?: string;
+  /** Data that lives as long as the box (UNIBOX_STATE_DIR), e.g. a review box's database files. */
+  stateDir: string;
   /** Env scopes that exist for this instance, outermost first; the generated layer is last and implicit. */
   envLayers: string[];
   /** Services on this box this instance waits for. */
@@ -80,6 +84,7 @@ export function buildPlan(stack: Stack, identity: Identity, facts: BoxFacts): Pl
           command: component.command,
           cwd,
           repo: repo?.name,
+          stateDir: `${facts.stateRoot ?? "/var/lib/unibox"}/${role.name}`,
           envLayers,
           needs: role.needs.filter((n) => serviceNames.has(n)),
           health: component.health,

@@ -39,14 +39,17 @@ function issueToDiagnostics(issue: Issue, path: PathSegment[], yaml: YamlFile, r
     case "invalid_type": {
       if (found === undefined) {
         const parent = path.slice(0, -1);
-        return [yaml.diagnostic(parent, `missing required key "${String(path.at(-1))}" (expected ${issue.expected})`, "key")];
+        return [yaml.diagnostic(parent, `missing required key "${String(path.at(-1))}" (expected ${expectedText(issue)})`, "key")];
       }
       return [yaml.diagnostic(path, `${where}expected ${expectedText(issue)}, found ${describe(found)}`)];
     }
     case "invalid_union": {
       // Report the branch that fits the value's kind best, rather than every branch's complaint.
-      const branches = issue.errors.filter((errs) => !errs.some((e) => e.code === "invalid_type" && e.path.length === 0));
-      if (branches.length > 0 && !issue.message.startsWith("expected")) {
+      if (found === undefined) {
+        return [yaml.diagnostic(path.slice(0, -1), `missing required key "${String(path.at(-1))}"`, "key")];
+      }
+      const branches = issue.errors.filter((errs) => !errs.some((e) => (e.code === "invalid_type" || e.code === "invalid_value") && e.path.length === 0));
+      if (branches.length > 0) {
         const best = branches.reduce((a, b) => (weight(b) < weight(a) ? b : a));
         return issuesToDiagnostics(best, path, yaml, root);
       }
@@ -60,7 +63,10 @@ function issueToDiagnostics(issue: Issue, path: PathSegment[], yaml: YamlFile, r
     }
     case "too_small":
     case "too_big": {
-      const bound = issue.code === "too_small" ? `at least ${issue.minimum}` : `at most ${issue.maximum}`;
+      const bound =
+        issue.code === "too_small"
+          ? `${issue.inclusive === false ? "above" : "at least"} ${issue.minimum}`
+          : `${issue.inclusive === false ? "below" : "at most"} ${issue.maximum}`;
       const what = issue.origin === "array" ? `a list with ${bound} items` : issue.origin === "string" ? `text of ${bound} characters` : `a number ${bound}`;
       return [yaml.diagnostic(path, `${where}expected ${what}, found ${describe(found)}`)];
     }
@@ -76,7 +82,7 @@ function weight(issues: readonly Issue[]): number {
 }
 
 function expectedText(issue: Extract<Issue, { code: "invalid_type" }>): string {
-  if (issue.message && !issue.message.startsWith("Invalid input")) return issue.message;
+  if (issue.message && !issue.message.startsWith("Invalid input")) return issue.message.replace(/^expected /, "");
   const names: Record<string, string> = { string: "text", number: "a number", int: "an integer", boolean: "true or false", object: "a map", array: "a list" };
   return names[issue.expected] ?? issue.expected;
 }

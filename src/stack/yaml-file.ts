@@ -32,7 +32,8 @@ export function parseYamlText(text: string, file: string): { yaml?: YamlFile; er
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   const errors: Diagnostic[] = doc.errors.map((e) => {
     const pos = lineCounter.linePos(e.pos[0]);
-    return { file, line: pos.line, col: pos.col, message: `YAML: ${firstLine(e.message)}` };
+    const key = e.code === "DUPLICATE_KEY" ? ` ("${text.slice(e.pos[0], e.pos[1])}")` : "";
+    return { file, line: pos.line, col: pos.col, message: `YAML: ${firstLine(e.message)}${key}` };
   });
   if (errors.length > 0) return { errors };
   const position = (offset: number) => {

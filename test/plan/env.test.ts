@@ -64,6 +64,7 @@ describe("resolveEnv", () => {
       UNIBOX_MODE: { value: "review", layer: "generated" },
       UNIBOX_REPLICA: { value: "1", layer: "generated" },
       UNIBOX_SERVICE: { value: "app", layer: "generated" },
+      UNIBOX_STATE_DIR: { value: "/var/lib/unibox/app", layer: "generated" },
     });
   });
 

@@ -31,14 +31,28 @@ export function renderTemplate(source: string, context: TemplateContext): string
     return compiled(context);
   } catch (err) {
     const message = (err as Error).message;
-    // Handlebars says `"postgres" not defined in [object Object] - 1:22` or `Parse error on line 2: ...`.
-    const at = /- (\d+):(\d+)$/.exec(message) ?? /on line (\d+)/.exec(message);
-    const line = at ? Number(at[1]) : 1;
-    const col = at && at[2] !== undefined ? Number(at[2]) + 1 : 1;
-    const clean = message
-      .replace(/ in \[object Object\]/, "")
-      .replace(/ - \d+:\d+$/, "")
-      .split("\n")[0];
-    throw new TemplateError(clean, line, col);
+    // Strict mode says `"main" not defined in undefined - 2:24`: name the whole expression instead.
+    const missing = /- (\d+):(\d+)$/.exec(message);
+    if (missing) {
+      const line = Number(missing[1]);
+      const col = Number(missing[2]) + 1;
+      const expr = expressionAt(source, line, col);
+      throw new TemplateError(`unknown name "${expr}"`, line, col);
+    }
+    // Parse errors span lines: "Parse error on line 3:", the source, a caret, "Expecting ..., got 'EOF'".
+    const parse = /on line (\d+)/.exec(message);
+    const expecting = message.split("\n").find((l) => l.startsWith("Expecting"));
+    const unclosed = expecting?.endsWith("got 'EOF'") ? " (a {{#block}} without its {{/block}}?)" : "";
+    const clean = `syntax error${expecting ? `: ${expecting}${unclosed}` : `: ${message.split("\n")[0]}`}`;
+    throw new TemplateError(clean, parse ? Number(parse[1]) : 1, 1);
   }
+}
+
+/** The `{{ ... }}` expression around a position (1-based line and column). */
+function expressionAt(source: string, line: number, col: number): string {
+  const text = source.split("\n")[line - 1] ?? "";
+  const open = text.lastIndexOf("{{", col);
+  const close = text.indexOf("}}", open);
+  if (open === -1 || close === -1) return text.trim();
+  return text.slice(open + 2, close).replace(/^[#/^~\s]+|[~\s]+$/g, "").split(/\s+/).find((w) => /[a-z]/i.test(w) && !["if", "each", "with", "unless"].includes(w)) ?? "";
 }

@@ -1,5 +1,5 @@
 // Loads roles/*.yaml: one file per service, the file name is the service name.
-import { existsSync, readdirSync } from "node:fs";
+import { existsSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { Diagnostic } from "../diagnostic.js";
 import { NAME_PATTERN, RESERVED_NAMES } from "../names.js";
@@ -31,7 +31,8 @@ export function loadRoles(root: string): { roles: Map<string, Role>; names: Set<
       continue;
     }
     if (!name.endsWith(".yaml")) {
-      errors.push({ file, line: 1, col: 1, message: `unexpected file in roles/: expected <service>.yaml` });
+      const what = statSync(join(dir, name)).isDirectory() ? "directory" : "file";
+      errors.push({ file, line: 1, col: 1, message: `unexpected ${what} in roles/: expected <service>.yaml files only` });
       continue;
     }
     const service = name.slice(0, -".yaml".length);

@@ -99,7 +99,8 @@ function normaliseReplicas(input: ReplicasInput | undefined, path: PathSegment[]
     if (r === undefined) return { fixed: 1 };
     if (typeof r === "number") return { fixed: r };
     if ("perCpu" in r) {
-      const min = r.min ?? 1;
+      // max: 0 turns a component off in a mode; the default min must not contradict it.
+      const min = r.min ?? Math.min(1, r.max ?? 1);
       if (r.max !== undefined && r.max < min) err(at, `replicas: max (${r.max}) is below min (${min})`);
       return { perCpu: r.perCpu, min, max: r.max };
     }

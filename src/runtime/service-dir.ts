@@ -1,0 +1,88 @@
+// A planned instance -> the files of its runit service directory and env layers, as data.
+import { createHash } from "node:crypto";
+import { envFileContents, generatedEnv, GENERATED_LAYER } from "../plan/env.js";
+import type { Plan, PlannedInstance } from "../plan/plan.js";
+import type { Stack } from "../stack/types.js";
+import type { DirSpec, FileSpec } from "./files.js";
+import type { BoxPaths } from "./paths.js";
+import { renderRunitTemplate } from "./templates.js";
+
+/** How long a `run` waits for what it needs before exiting 99 and letting runsv retry. */
+const NEEDS_WAIT_SECS = 120;
+
+export interface InstanceFiles {
+  instance: string;
+  dirs: DirSpec[];
+  files: FileSpec[];
+  /** Env layer directories of this instance (each replaced whole when it changes). */
+  envDir: string;
+  /** Hash of every file and dir spec: what `.applied` records. */
+  fingerprint: string;
+}
+
+/** Who the instance runs as: `-u` is only passed when it differs from the supervisor's user. */
+export interface RunAs {
+  /** For `chpst -u`, or undefined to stay the supervisor's user. */
+  chpstUser?: string;
+  /** Owner of env files and the state dir, when running as root. */
+  owner?: { uid: number; gid: number };
+}
+
+/** Every file boot writes for `instance`. Reads the stack's env files; writes nothing. */
+export function instanceFiles(stack: Stack, plan: Plan, instance: PlannedInstance, paths: BoxPaths, runAs: RunAs): InstanceFiles {
+  const sv = paths.sv(instance.name);
+  const envRoot = paths.env(instance.name);
+  const layers = [...instance.envLayers, GENERATED_LAYER];
+  const envDirs = layers.map((scope, n) => `${envRoot}/${n + 1}-${scope}`);
+  const dirs: DirSpec[] = [
+    { path: sv, mode: 0o755 },
+    { path: `${sv}/control`, mode: 0o755 },
+    { path: `${sv}/log`, mode: 0o755 },
+    { path: paths.log(instance.name), mode: 0o755 },
+    { path: envRoot, mode: 0o700, owner: runAs.owner },
+    ...envDirs.map((path) => ({ path, mode: 0o700, owner: runAs.owner })),
+    { path: instance.stateDir, mode: 0o700, owner: runAs.owner },
+  ];
+  const files: FileSpec[] = [];
+  instance.envLayers.forEach((scope, n) => {
+    for (const entry of stack.envScopes.get(scope)!.entries) {
+      files.push({ path: `${envDirs[n]}/${entry.name}`, mode: 0o600, owner: runAs.owner, contents: envFileContents(entry, plan) });
+    }
+  });
+  for (const [name, value] of Object.entries(generatedEnv(plan, instance))) {
+    files.push({ path: `${envDirs.at(-1)}/${name}`, mode: 0o600, owner: runAs.owner, contents: `${value}\n` });
+  }
+
+  const needs = plan.instances.filter((i) => instance.needs.includes(i.service)).map((i) => paths.sv(i.name));
+  const graceMs = instance.stop.graceMs;
+  const health = instance.health && {
+    ...instance.health,
+    timeoutSecs: instance.health.timeoutMs / 1000,
+    url: instance.health.kind === "http" ? `http://127.0.0.1:${instance.port}${instance.health.path}` : undefined,
+    tcpScript: `exec 3<>/dev/tcp/127.0.0.1/${instance.port}`,
+  };
+  const data = {
+    instance: instance.name,
+    cwd: instance.cwd,
+    user: runAs.chpstUser,
+    envDirs,
+    execCommand: `exec ${instance.command}`,
+    needs,
+    needsWaitSecs: NEEDS_WAIT_SECS,
+    needsPolls: NEEDS_WAIT_SECS * 5,
+    health,
+    stop: { ...instance.stop, graceSecs: graceMs / 1000, graceTicks: Math.ceil(graceMs / 100) },
+    logDir: paths.log(instance.name),
+  };
+  files.push({ path: `${sv}/run`, mode: 0o755, contents: renderRunitTemplate("run", data) });
+  files.push({ path: `${sv}/finish`, mode: 0o755, contents: renderRunitTemplate("finish", data) });
+  files.push({ path: `${sv}/control/t`, mode: 0o755, contents: renderRunitTemplate("control-t", data) });
+  files.push({ path: `${sv}/log/run`, mode: 0o755, contents: renderRunitTemplate("log-run", data) });
+  if (health) files.push({ path: `${sv}/check`, mode: 0o755, contents: renderRunitTemplate("check", data) });
+  files.push({ path: `${paths.log(instance.name)}/config`, mode: 0o644, contents: "s1000000\nn10\n" });
+
+  const hash = createHash("sha256");
+  for (const d of dirs) hash.update(`d ${d.path} ${d.mode} ${d.owner?.uid ?? ""}:${d.owner?.gid ?? ""}\n`);
+  for (const f of files) hash.update(`f ${f.path} ${f.mode} ${f.owner?.uid ?? ""}:${f.owner?.gid ?? ""}\n`).update(f.contents).update("\n");
+  return { instance: instance.name, dirs, files, envDir: envRoot, fingerprint: hash.digest("hex").slice(0, 32) };
+}
