@@ -47,6 +47,36 @@ const COMMANDS: CommandSpec[] = [
     options: ["identity", "box"],
     run: async (o, [instance]) => (await import("../plan/env-command.js")).envCommand({ ...(o as object), instance } as never),
   },
+  {
+    name: "boot",
+    summary: "read tags, write runit service dirs, supervise; converge to the plan",
+    options: ["identity", "box", "prefix"],
+    extra: (cmd) =>
+      cmd
+        .option("--service-dir <dir>", "the directory runsvdir scans (default: <prefix>/etc/service, links followed)")
+        .option("--wait <secs>", "return when every instance is healthy; exit 4 if not within secs"),
+    run: async (o) => (await import("../runtime/boot.js")).bootCommand(o as never),
+  },
+  {
+    name: "status",
+    summary: "each instance: state, pid, uptime, health, last exit",
+    options: ["prefix"],
+    run: async (o) => (await import("../runtime/status.js")).statusCommand(o as never),
+  },
+  {
+    name: "restart",
+    args: "[target]",
+    summary: "restart SERVICE[.COMPONENT] (default: all) one replica at a time, each healthy before the next",
+    options: ["prefix"],
+    run: async (o, [target]) => (await import("../runtime/restart.js")).restartCommand({ ...(o as object), target } as never),
+  },
+  {
+    name: "down",
+    summary: "stop everything gracefully, dependents first; --reset removes what boot generated",
+    options: ["prefix"],
+    extra: (cmd) => cmd.option("--reset", "also stop runsvdir and remove generated files, as on a new instance (logs stay)"),
+    run: async (o) => (await import("../runtime/down.js")).downCommand(o as never),
+  },
 ];
 
 function addOptions(cmd: Command, spec: CommandSpec): void {

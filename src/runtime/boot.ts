@@ -1,0 +1,209 @@
+// `unibox boot`: plan, write the service directories, link them, make sure runsvdir runs, converge.
+import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { userInfo } from "node:os";
+import { RuntimeFailure, UnhealthyError } from "../cli/errors.js";
+import { intOption } from "../cli/options.js";
+import { table, type CommandResult } from "../cli/output.js";
+import { loadPlan, type PlanOptions } from "../plan/load-plan.js";
+import type { Plan, PlannedInstance } from "../plan/plan.js";
+import type { Stack } from "../stack/types.js";
+import { acquireBootLock } from "./boot-lock.js";
+import { instancesHealth, logTail, type InstanceHealth } from "./health.js";
+import { boxPaths, type BoxPaths } from "./paths.js";
+import { pollUntil } from "./processes.js";
+import { ensureRunsvdir, realServiceDir, supervisedDirs } from "./runsvdir.js";
+import { instanceFiles, type InstanceFiles, type RunAs } from "./service-dir.js";
+import { readStat, sv } from "./sv.js";
+import { isRoot, lookupUser } from "./users.js";
+import { ensureDir, pruneDir, symlinkAtomic, writeFileAtomic } from "./writer.js";
+
+export interface BootOptions extends PlanOptions {
+  prefix: string;
+  serviceDir?: string;
+  wait?: string;
+}
+
+export interface BootReport {
+  mode: string;
+  prefix: string;
+  serviceDir: string;
+  runsvdir: { pid: number; started: boolean };
+  added: string[];
+  changed: string[];
+  removed: string[];
+  unchanged: string[];
+  instances?: InstanceHealth[];
+}
+
+export async function bootCommand(options: BootOptions): Promise<CommandResult> {
+  const waitSecs = options.wait === undefined ? undefined : intOption(options.wait, "--wait", 0);
+  const report = await boot(options);
+  if (waitSecs !== undefined) {
+    const paths = boxPaths(options.prefix, report.serviceDir);
+    const names = [...report.added, ...report.changed, ...report.unchanged];
+    report.instances = await waitHealthy(paths, names, waitSecs * 1000);
+    const sick = report.instances.filter((i) => !i.healthy);
+    if (sick.length > 0) {
+      throw new UnhealthyError(`${sick.length} of ${names.length} instances not healthy after ${waitSecs} s: ${sick.map((i) => i.name).join(", ")}`, {
+        details: sick.flatMap((i) => [
+          `${i.name}: ${i.state}${i.lastExit ? `, last exit ${i.lastExit.code} (signal ${i.lastExit.signal})` : ""}${i.crashes ? `, ${i.crashes} crashes in a row` : ""}; log ${paths.log(i.name)}/current:`,
+          ...logTail(paths, i.name).map((l) => `  ${l}`),
+        ]),
+      });
+    }
+  }
+  const summary = `${report.mode} box under ${report.prefix}: ${report.added.length} added, ${report.changed.length} restarted, ${report.removed.length} removed, ${report.unchanged.length} unchanged; runsvdir ${report.runsvdir.pid}${report.runsvdir.started ? " (started)" : ""}`;
+  const rows = report.instances ? [["INSTANCE", "STATE", "PID", "HEALTHY"], ...report.instances.map((i) => [i.name, i.state, String(i.pid ?? "-"), i.healthy ? "yes" : "no"])] : [];
+  return { json: report, text: rows.length ? `${summary}\n\n${table(rows)}` : summary };
+}
+
+/** Polls until every instance is healthy or the deadline passes; returns the last reading. */
+export async function waitHealthy(paths: BoxPaths, names: string[], timeoutMs: number): Promise<InstanceHealth[]> {
+  let last: InstanceHealth[] = [];
+  await pollUntil(async () => {
+    last = await instancesHealth(paths, names);
+    return last.every((i) => i.healthy);
+  }, timeoutMs, 200);
+  return last;
+}
+
+/** The boot itself: converge the box to the plan. */
+export async function boot(options: BootOptions): Promise<BootReport> {
+  const serviceDirArg = options.serviceDir;
+  const preliminary = boxPaths(options.prefix, serviceDirArg);
+  const fromImage = existsSync(`${preliminary.opt}/manifest.json`);
+  const { stack, plan } = await loadPlan(options, {
+    source: fromImage ? "image" : "stack",
+    appsDir: `${preliminary.opt}/apps`,
+    stateRoot: preliminary.stateRoot,
+  });
+  const paths = boxPaths(options.prefix, realServiceDir(preliminary.serviceDir));
+  const release = acquireBootLock(paths);
+  try {
+    return await converge(stack, plan, paths);
+  } finally {
+    release();
+  }
+}
+
+async function converge(stack: Stack, plan: Plan, paths: BoxPaths): Promise<BootReport> {
+  const runAs = resolveUsers(plan);
+  const desired = plan.instances.map((i) => instanceFiles(stack, plan, i, paths, runAs.get(i.name)!));
+  const planned = new Set(desired.map((d) => d.instance));
+  const existing = existsSync(paths.svRoot) ? readdirSync(paths.svRoot).filter((n) => !n.startsWith(".")) : [];
+  const removed = existing.filter((n) => !planned.has(n));
+
+  // What is no longer planned goes first: it may hold a port a new instance needs.
+  await removeInstances(paths, removed);
+
+  const added: string[] = [];
+  const changed: string[] = [];
+  const unchanged: string[] = [];
+  for (const files of desired) {
+    const isNew = !existing.includes(files.instance);
+    writeInstance(files, paths);
+    const applied = readApplied(paths, files.instance);
+    if (isNew || applied === undefined) added.push(files.instance);
+    else if (applied !== files.fingerprint) changed.push(files.instance);
+    else unchanged.push(files.instance);
+    // A new instance starts with exactly these files: record them before runsvdir can see it.
+    if (isNew) writeApplied(paths, files);
+  }
+  ensureDir({ path: paths.etc, mode: 0o755 });
+  writeFileAtomic({ path: paths.planFile, mode: 0o644, contents: `${JSON.stringify({ plan, serviceDir: paths.serviceDir, root: stack.root }, null, 2)}\n` });
+
+  for (const files of desired) symlinkAtomic(paths.sv(files.instance), paths.link(files.instance));
+  const runsvdir = await ensureRunsvdir(paths.serviceDir, paths);
+
+  // Instances whose files changed restart (only they); ones stopped by `unibox down` start again.
+  const supervised = supervisedInstances(paths, [...changed, ...unchanged]);
+  await Promise.all(
+    changed.map(async (name) => {
+      const instance = plan.instances.find((i) => i.name === name)!;
+      if (supervised.has(name)) await sv("restart", [paths.sv(name)], restartWaitSecs(instance));
+      writeApplied(paths, desired.find((d) => d.instance === name)!);
+    }),
+  );
+  const downed = unchanged.filter((n) => existsSync(`${paths.sv(n)}/down`) || readStat(paths.sv(n)) === "down");
+  for (const n of downed) rmSync(`${paths.sv(n)}/down`, { force: true });
+  await sv("up", downed.filter((n) => supervised.has(n)).map((n) => paths.sv(n)));
+
+  return { mode: plan.mode, prefix: paths.prefix, serviceDir: paths.serviceDir, runsvdir, added, changed, removed, unchanged };
+}
+
+function restartWaitSecs(instance: PlannedInstance): number {
+  return instance.stop.graceMs / 1000 + (instance.health?.timeoutMs ?? 0) / 1000 + 10;
+}
+
+function supervisedInstances(paths: BoxPaths, names: string[]): Set<string> {
+  const dirs = supervisedDirs(names.map((n) => paths.sv(n)));
+  return new Set(names.filter((n) => dirs.has(paths.sv(n))));
+}
+
+/** chpst -u and file owners per instance; fails before anything is written when a user cannot be had. */
+function resolveUsers(plan: Plan): Map<string, RunAs> {
+  const out = new Map<string, RunAs>();
+  const root = isRoot();
+  const me = userInfo().username;
+  for (const i of plan.instances) {
+    if (!root) {
+      if (i.user !== me) {
+        throw new RuntimeFailure(`${i.name} runs as "${i.user}", but unibox boot is not running as root and cannot switch users`, {
+          details: ["Run boot as root (as on a real box), or remove `user:` from the role for a development boot."],
+        });
+      }
+      out.set(i.name, {});
+    } else if (i.user === "root") {
+      out.set(i.name, {});
+    } else {
+      const u = lookupUser(i.user, i.name);
+      out.set(i.name, { chpstUser: u.name, owner: { uid: u.uid, gid: u.gid } });
+    }
+  }
+  return out;
+}
+
+function writeInstance(files: InstanceFiles, paths: BoxPaths): void {
+  for (const d of files.dirs) ensureDir(d);
+  for (const f of files.files) writeFileAtomic(f);
+  // Env layers: drop layer dirs and variables that are no longer there (chpst would still read them).
+  const envDirs = files.dirs.filter((d) => d.path.startsWith(`${files.envDir}/`)).map((d) => d.path);
+  pruneDir(files.envDir, new Set(envDirs.map((d) => d.slice(files.envDir.length + 1))), true);
+  for (const dir of envDirs) {
+    const keep = new Set(files.files.filter((f) => f.path.startsWith(`${dir}/`)).map((f) => f.path.slice(dir.length + 1)));
+    pruneDir(dir, keep, true);
+  }
+  const sv = paths.sv(files.instance);
+  if (!files.files.some((f) => f.path === `${sv}/check`)) rmSync(`${sv}/check`, { force: true });
+}
+
+function readApplied(paths: BoxPaths, name: string): string | undefined {
+  try {
+    return readFileSync(`${paths.sv(name)}/.applied`, "utf8").trim();
+  } catch {
+    return undefined;
+  }
+}
+
+function writeApplied(paths: BoxPaths, files: InstanceFiles): void {
+  writeFileAtomic({ path: `${paths.sv(files.instance)}/.applied`, mode: 0o644, contents: `${files.fingerprint}\n` });
+}
+
+/** Stops, unlinks and deletes instances; their logs stay. */
+export async function removeInstances(paths: BoxPaths, names: string[], graceSecs = 60): Promise<void> {
+  if (names.length === 0) return;
+  const dirs = names.map((n) => paths.sv(n));
+  const supervised = [...supervisedDirs(dirs)];
+  if (supervised.length > 0) await sv("stop", supervised, graceSecs);
+  for (const n of names) rmSync(paths.link(n), { force: true });
+  if (supervised.length > 0) {
+    await sv("exit", supervised);
+    const gone = await pollUntil(() => supervisedDirs(dirs).size === 0, 10_000, 100);
+    if (!gone) throw new RuntimeFailure(`runsv of ${names.join(", ")} did not exit; not removing their directories`);
+  }
+  for (const n of names) {
+    rmSync(paths.sv(n), { recursive: true, force: true });
+    rmSync(paths.env(n), { recursive: true, force: true });
+  }
+}
+

@@ -1,0 +1,82 @@
+// Is an instance up and healthy? runsv's state, then its check script (runit 2.1.2's `sv check`
+// says "ok" for a service that is down but wanted up, so the state is read first).
+import { existsSync, readFileSync } from "node:fs";
+import { execa } from "execa";
+import type { BoxPaths } from "./paths.js";
+import { svStatus, type SvState } from "./sv.js";
+
+/** Without a health spec, an instance counts as healthy once it has stayed up this long (a crash loop never does). */
+export const MIN_UPTIME_SECS = 1;
+
+export interface InstanceHealth {
+  name: string;
+  state: SvState["state"];
+  pid?: number;
+  uptimeSeconds?: number;
+  healthy: boolean;
+  /** `time code signal` from `finish`, if it ever exited. */
+  lastExit?: { at: string; code: number; signal: number };
+  crashes: number;
+  wantDown: boolean;
+}
+
+/** Health of every named instance: one `sv status`, then the check scripts of those running, a few at a time. */
+export async function instancesHealth(paths: BoxPaths, names: string[], concurrency = 8): Promise<InstanceHealth[]> {
+  const dirs = names.map((n) => paths.sv(n));
+  const states = await svStatus(dirs);
+  const results: InstanceHealth[] = names.map((name, i) => {
+    const s = states.get(dirs[i])!;
+    return {
+      name,
+      state: s.state,
+      pid: s.state === "run" ? s.pid : undefined,
+      uptimeSeconds: s.state === "run" ? s.seconds : undefined,
+      healthy: false,
+      lastExit: readLastExit(dirs[i]),
+      crashes: readNumber(`${dirs[i]}/.crashes`),
+      wantDown: s.want === "down" || (s.state === "down" && !s.normallyUp && s.want !== "up"),
+    };
+  });
+  let next = 0;
+  const worker = async () => {
+    for (let i = next++; i < results.length; i = next++) {
+      const r = results[i];
+      if (r.state !== "run") continue;
+      const check = `${dirs[i]}/check`;
+      if (existsSync(check)) {
+        const c = await execa(check, { reject: false, cwd: dirs[i], timeout: 30_000, stdin: "ignore", stdout: "ignore", stderr: "ignore" });
+        r.healthy = c.exitCode === 0;
+      } else {
+        r.healthy = (r.uptimeSeconds ?? 0) >= MIN_UPTIME_SECS;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, results.length) }, worker));
+  return results;
+}
+
+function readLastExit(dir: string): InstanceHealth["lastExit"] {
+  try {
+    const [at, code, signal] = readFileSync(`${dir}/.last-exit`, "utf8").trim().split(" ");
+    return { at: new Date(Number(at) * 1000).toISOString(), code: Number(code), signal: Number(signal) };
+  } catch {
+    return undefined;
+  }
+}
+
+function readNumber(path: string): number {
+  try {
+    return Number(readFileSync(path, "utf8").trim()) || 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** The last `lines` lines of an instance's log (svlogd's `current`). */
+export function logTail(paths: BoxPaths, name: string, lines = 5): string[] {
+  try {
+    return readFileSync(`${paths.log(name)}/current`, "utf8").trimEnd().split("\n").slice(-lines);
+  } catch {
+    return [];
+  }
+}

@@ -1,0 +1,87 @@
+// The runsvdir that scans the service directory: found by its arguments, started detached when none runs.
+import { spawn } from "node:child_process";
+import { closeSync, mkdirSync, openSync, readlinkSync, realpathSync, utimesSync } from "node:fs";
+import { basename } from "node:path";
+import { RuntimeFailure } from "../cli/errors.js";
+import type { BoxPaths } from "./paths.js";
+import { isAlive, listProcesses, pollUntil } from "./processes.js";
+import { writeFileAtomic } from "./writer.js";
+
+/** Where runsvdir really looks: `/etc/service` may be a link (Debian repoints it at svmanaged). */
+export function realServiceDir(dir: string): string {
+  mkdirSync(dir, { recursive: true });
+  return realpathSync(dir);
+}
+
+/** Pids of runsvdir processes scanning `dir`. */
+export function findRunsvdir(dir: string): number[] {
+  return listProcesses()
+    .filter((p) => p.state !== "Z" && basename(p.argv[0] ?? "") === "runsvdir" && p.argv.slice(1).some((a) => a === dir || safeRealpath(a) === dir))
+    .map((p) => p.pid);
+}
+
+function safeRealpath(p: string): string | undefined {
+  try {
+    return realpathSync(p);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Starts runsvdir on `dir` unless one runs; returns its pid and whether it was started now. */
+export async function ensureRunsvdir(dir: string, paths: BoxPaths): Promise<{ pid: number; started: boolean }> {
+  const running = findRunsvdir(dir);
+  if (running.length > 0) return { pid: running[0], started: false };
+  // runsvdir waits a second before its first scan when the directory changed in the current second.
+  const past = new Date(Date.now() - 2000);
+  utimesSync(dir, past, past);
+  mkdirSync(paths.runDir, { recursive: true });
+  mkdirSync(paths.logRoot, { recursive: true });
+  const log = openSync(paths.runsvdirLog, "a");
+  // Its own session (detached), a clean environment (services see their env layers and PATH only),
+  // -P so each runsv has its own process group and a terminal's Ctrl-C reaches none of them.
+  const child = spawn("runsvdir", ["-P", dir, `log: ${".".repeat(200)}`], {
+    detached: true,
+    stdio: ["ignore", log, log],
+    env: { PATH: process.env.PATH ?? "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" },
+  });
+  closeSync(log);
+  const pid = await new Promise<number>((resolve, reject) => {
+    child.once("error", (err) => reject(new RuntimeFailure(`cannot start runsvdir: ${err.message} (is runit installed? apt-get install runit)`, { cause: err })));
+    child.once("spawn", () => resolve(child.pid!));
+  });
+  child.unref();
+  writeFileAtomic({ path: paths.runsvdirPidFile, mode: 0o644, contents: `${pid}\n` });
+  return { pid, started: true };
+}
+
+/** HUP: runsvdir sends TERM to every runsv and exits (TERM would leave them running). Waits until all are gone. */
+export async function stopRunsvdir(dir: string, svDirs: string[], timeoutMs = 10_000): Promise<void> {
+  const pids = findRunsvdir(dir);
+  for (const pid of pids) process.kill(pid, "SIGHUP");
+  const runsvGone = () => supervisedDirs(svDirs).size === 0;
+  const ok = await pollUntil(() => pids.every((p) => !isAlive(p)) && runsvGone(), timeoutMs, 100);
+  if (!ok) throw new RuntimeFailure(`runsvdir on ${dir} or its runsv processes did not exit within ${timeoutMs / 1000} s`);
+}
+
+
+/** A process's working directory: runsv works in its service directory, whatever name runsvdir gave it. */
+export function cwdOf(pid: number): string | undefined {
+  try {
+    return readlinkSync(`/proc/${pid}/cwd`);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Which of `svDirs` a live runsv supervises (runsv works in its service directory, whatever name runsvdir gave it). */
+export function supervisedDirs(svDirs: string[]): Set<string> {
+  const wanted = new Set(svDirs);
+  const found = new Set<string>();
+  for (const p of listProcesses()) {
+    if (p.state === "Z" || basename(p.argv[0] ?? "") !== "runsv") continue;
+    const cwd = cwdOf(p.pid);
+    if (cwd && wanted.has(cwd)) found.add(cwd);
+  }
+  return found;
+}

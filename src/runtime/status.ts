@@ -1,0 +1,41 @@
+// `unibox status`: each instance's state, pid, uptime, health and last exit.
+import { table, type CommandResult } from "../cli/output.js";
+import { readSavedPlan } from "./box-plan.js";
+import { instancesHealth } from "./health.js";
+import { boxPaths } from "./paths.js";
+
+export async function statusCommand(options: { prefix: string; json?: boolean }): Promise<CommandResult> {
+  const base = boxPaths(options.prefix);
+  const saved = readSavedPlan(base);
+  const paths = boxPaths(options.prefix, saved.serviceDir);
+  const health = await instancesHealth(paths, saved.plan.instances.map((i) => i.name));
+  const instances = health.map((h) => ({
+    name: h.name,
+    state: h.state,
+    pid: h.pid ?? null,
+    uptimeSeconds: h.uptimeSeconds ?? null,
+    healthy: h.healthy,
+    wantDown: h.wantDown,
+    lastExit: h.lastExit ?? null,
+    crashes: h.crashes,
+    port: saved.plan.instances.find((i) => i.name === h.name)?.port ?? null,
+  }));
+  const healthy = instances.filter((i) => i.healthy).length;
+  const rows = [
+    ["INSTANCE", "STATE", "PID", "UPTIME", "HEALTHY", "PORT", "LAST EXIT"],
+    ...instances.map((i) => [
+      i.name,
+      i.state + (i.wantDown && i.state !== "down" ? " (want down)" : ""),
+      String(i.pid ?? "-"),
+      i.uptimeSeconds === null ? "-" : `${i.uptimeSeconds}s`,
+      i.healthy ? "yes" : "no",
+      String(i.port ?? "-"),
+      i.lastExit ? `${i.lastExit.signal ? `signal ${i.lastExit.signal}` : `code ${i.lastExit.code}`} at ${i.lastExit.at}${i.crashes ? `, ${i.crashes} crashes in a row` : ""}` : "-",
+    ]),
+  ];
+  return {
+    json: { mode: saved.plan.mode, box: saved.plan.box, instances },
+    text: `${saved.plan.mode} box "${saved.plan.box.name}" under ${paths.prefix}: ${healthy}/${instances.length} healthy\n\n${table(rows)}`,
+    exitCode: 0,
+  };
+}
