@@ -37,14 +37,14 @@ const COMMANDS: CommandSpec[] = [
   {
     name: "plan",
     summary: "what this box would run: instances, replicas, ports, users, env layers, order",
-    options: ["identity", "box"],
+    options: ["identity", "box", "prefix"],
     run: async (o) => (await import("../plan/plan-command.js")).planCommand(o as never),
   },
   {
     name: "env",
     args: "<instance>",
     summary: "the resolved environment of one instance, each variable with its layer",
-    options: ["identity", "box"],
+    options: ["identity", "box", "prefix"],
     run: async (o, [instance]) => (await import("../plan/env-command.js")).envCommand({ ...(o as object), instance } as never),
   },
   {

@@ -13,7 +13,7 @@ import { boxPaths, type BoxPaths } from "./paths.js";
 import { pollUntil } from "./processes.js";
 import { ensureRunsvdir, realServiceDir, supervisedDirs } from "./runsvdir.js";
 import { instanceFiles, type InstanceFiles, type RunAs } from "./service-dir.js";
-import { readStat, sv } from "./sv.js";
+import { readStat, stopAndWait, sv } from "./sv.js";
 import { isRoot, lookupUser } from "./users.js";
 import { ensureDir, pruneDir, symlinkAtomic, writeFileAtomic } from "./writer.js";
 
@@ -71,12 +71,7 @@ export async function waitHealthy(paths: BoxPaths, names: string[], timeoutMs: n
 export async function boot(options: BootOptions): Promise<BootReport> {
   const serviceDirArg = options.serviceDir;
   const preliminary = boxPaths(options.prefix, serviceDirArg);
-  const fromImage = existsSync(`${preliminary.opt}/manifest.json`);
-  const { stack, plan } = await loadPlan(options, {
-    source: fromImage ? "image" : "stack",
-    appsDir: `${preliminary.opt}/apps`,
-    stateRoot: preliminary.stateRoot,
-  });
+  const { stack, plan } = await loadPlan(options);
   const paths = boxPaths(options.prefix, realServiceDir(preliminary.serviceDir));
   const release = acquireBootLock(paths);
   try {
@@ -106,8 +101,9 @@ async function converge(stack: Stack, plan: Plan, paths: BoxPaths): Promise<Boot
     if (isNew || applied === undefined) added.push(files.instance);
     else if (applied !== files.fingerprint) changed.push(files.instance);
     else unchanged.push(files.instance);
-    // A new instance starts with exactly these files: record them before runsvdir can see it.
-    if (isNew) writeApplied(paths, files);
+    // A new instance (or one a killed boot never linked) starts with exactly these files:
+    // record them before runsvdir can see it.
+    if (isNew || applied === undefined) writeApplied(paths, files);
   }
   ensureDir({ path: paths.etc, mode: 0o755 });
   writeFileAtomic({ path: paths.planFile, mode: 0o644, contents: `${JSON.stringify({ plan, serviceDir: paths.serviceDir, root: stack.root }, null, 2)}\n` });
@@ -194,7 +190,7 @@ export async function removeInstances(paths: BoxPaths, names: string[], graceSec
   if (names.length === 0) return;
   const dirs = names.map((n) => paths.sv(n));
   const supervised = [...supervisedDirs(dirs)];
-  if (supervised.length > 0) await sv("stop", supervised, graceSecs);
+  if (supervised.length > 0) await stopAndWait(supervised, graceSecs * 1000);
   for (const n of names) rmSync(paths.link(n), { force: true });
   if (supervised.length > 0) {
     await sv("exit", supervised);

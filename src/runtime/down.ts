@@ -1,12 +1,13 @@
 // `unibox down`: stop everything gracefully, dependents first; `--reset` also removes what boot generated.
 import { existsSync, readdirSync, rmSync } from "node:fs";
+import { dirname } from "node:path";
 import { RuntimeFailure } from "../cli/errors.js";
 import type { CommandResult } from "../cli/output.js";
 import { acquireBootLock } from "./boot-lock.js";
 import { readSavedPlan, stopLevels } from "./box-plan.js";
 import { boxPaths } from "./paths.js";
 import { findRunsvdir, stopRunsvdir, supervisedDirs } from "./runsvdir.js";
-import { sv } from "./sv.js";
+import { stopAndWait, sv } from "./sv.js";
 import { writeFileAtomic } from "./writer.js";
 
 export interface DownReport {
@@ -35,8 +36,9 @@ export async function downCommand(options: { prefix: string; reset?: boolean }):
       const dirs = [...supervisedDirs(level.map((n) => paths.sv(n)))];
       const grace = Math.max(0, ...saved.plan.instances.filter((i) => level.includes(i.name)).map((i) => i.stop.graceMs / 1000));
       // control/t escalates to KILL after the grace; sv's wait covers it with a margin.
-      const r = await sv("stop", dirs, grace + 5);
-      for (const d of dirs) (r.code === 0 ? stopped : failed).push(d.slice(paths.svRoot.length + 1));
+      const r = await stopAndWait(dirs, (grace + 5) * 1000);
+      stopped.push(...r.stopped.map((d) => d.slice(paths.svRoot.length + 1)));
+      failed.push(...r.failed.map((d) => d.slice(paths.svRoot.length + 1)));
     }
     if (failed.length > 0 && !options.reset) throw new RuntimeFailure(`could not stop: ${failed.join(", ")}`);
     if (options.reset) {
@@ -46,8 +48,10 @@ export async function downCommand(options: { prefix: string; reset?: boolean }):
       else if (supervisedDirs(svDirs).size > 0) await sv("exit", svDirs);
       // What boot generated; logs stay.
       for (const p of [paths.etc, paths.stateRoot, paths.runDir]) rmSync(p, { recursive: true, force: true });
-      // The scanned directory itself only when it is this prefix's own and now empty (never the system's /etc/service).
-      if (paths.prefix !== "/" && paths.serviceDir.startsWith(`${paths.prefix}/`) && readdirSync(paths.serviceDir).length === 0) rmSync(paths.serviceDir, { recursive: true });
+      // Directories boot created under a test or review-box prefix, once empty (never the system's /etc/service).
+      if (paths.prefix !== "/") {
+        for (const dir of [paths.serviceDir, paths.etc, paths.stateRoot, paths.runDir]) removeEmptyParents(dir, paths.prefix);
+      }
     }
   } finally {
     if (!options.reset) release();
@@ -58,4 +62,12 @@ export async function downCommand(options: { prefix: string; reset?: boolean }):
     text: `stopped ${stopped.length} instances in ${report.seconds.toFixed(1)} s${options.reset ? "; removed what boot generated (logs kept in " + paths.logRoot + ")" : "; `unibox boot` starts them again"}`,
     exitCode: failed.length > 0 ? 1 : 0,
   };
+}
+
+/** Removes `dir` and its parents while they are empty, stopping at `stop`. */
+function removeEmptyParents(dir: string, stop: string): void {
+  for (let d = dir; d.startsWith(`${stop}/`); d = dirname(d)) {
+    if (existsSync(d) && readdirSync(d).length > 0) return;
+    rmSync(d, { recursive: true, force: true });
+  }
 }

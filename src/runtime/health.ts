@@ -3,7 +3,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { execa } from "execa";
 import type { BoxPaths } from "./paths.js";
-import { svStatus, type SvState } from "./sv.js";
+import { readSupervise, type SvState } from "./sv.js";
 
 /** Without a health spec, an instance counts as healthy once it has stayed up this long (a crash loop never does). */
 export const MIN_UPTIME_SECS = 1;
@@ -20,17 +20,18 @@ export interface InstanceHealth {
   wantDown: boolean;
 }
 
-/** Health of every named instance: one `sv status`, then the check scripts of those running, a few at a time. */
+/** Health of every named instance: runsv's record of each, then the check scripts of those running, a few at a time. */
 export async function instancesHealth(paths: BoxPaths, names: string[], concurrency = 8): Promise<InstanceHealth[]> {
   const dirs = names.map((n) => paths.sv(n));
-  const states = await svStatus(dirs);
+  const now = Date.now();
+  const supervise = dirs.map(readSupervise);
   const results: InstanceHealth[] = names.map((name, i) => {
-    const s = states.get(dirs[i])!;
+    const s = supervise[i];
     return {
       name,
       state: s.state,
       pid: s.state === "run" ? s.pid : undefined,
-      uptimeSeconds: s.state === "run" ? s.seconds : undefined,
+      uptimeSeconds: s.state === "run" && s.sinceMs !== undefined ? Math.max(0, Math.floor((now - s.sinceMs) / 1000)) : undefined,
       healthy: false,
       lastExit: readLastExit(dirs[i]),
       crashes: readNumber(`${dirs[i]}/.crashes`),
@@ -42,12 +43,16 @@ export async function instancesHealth(paths: BoxPaths, names: string[], concurre
     for (let i = next++; i < results.length; i = next++) {
       const r = results[i];
       if (r.state !== "run") continue;
+      // `run` writes .started once what it needs is healthy, right before the app starts; one older than
+      // this run is the last run's (a crashed app being restarted), so it does not count.
+      const startedAt = readStarted(dirs[i]);
+      if (startedAt === undefined || startedAt * 1000 < (supervise[i].sinceMs ?? Infinity)) continue;
       const check = `${dirs[i]}/check`;
       if (existsSync(check)) {
         const c = await execa(check, { reject: false, cwd: dirs[i], timeout: 30_000, stdin: "ignore", stdout: "ignore", stderr: "ignore" });
         r.healthy = c.exitCode === 0;
       } else {
-        r.healthy = (r.uptimeSeconds ?? 0) >= MIN_UPTIME_SECS;
+        r.healthy = Date.now() / 1000 - startedAt >= MIN_UPTIME_SECS;
       }
     }
   };
@@ -59,6 +64,15 @@ function readLastExit(dir: string): InstanceHealth["lastExit"] {
   try {
     const [at, code, signal] = readFileSync(`${dir}/.last-exit`, "utf8").trim().split(" ");
     return { at: new Date(Number(at) * 1000).toISOString(), code: Number(code), signal: Number(signal) };
+  } catch {
+    return undefined;
+  }
+}
+
+function readStarted(dir: string): number | undefined {
+  try {
+    const n = Number(readFileSync(`${dir}/.started`, "utf8").trim());
+    return Number.isFinite(n) && n > 0 ? n : undefined;
   } catch {
     return undefined;
   }

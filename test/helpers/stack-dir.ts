@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { onTestFinished } from "vitest";
-import { main } from "../../src/cli/main.js";
+import { runCli, type CliResult } from "./cli.js";
 
 /** File contents, a symlink to create (target as written), or null to remove a file of the base stack. */
 export type StackFile = string | { symlink: string } | null;
@@ -42,18 +42,6 @@ export function removeStack(root: string): void {
 }
 
 /** Runs `unibox validate --root DIR` in-process; returns the exit code and what it printed. */
-export async function runValidate(root: string, ...extra: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = "";
-  let stderr = "";
-  const out = process.stdout.write;
-  const err = process.stderr.write;
-  process.stdout.write = ((chunk: string | Uint8Array) => ((stdout += String(chunk)), true)) as typeof process.stdout.write;
-  process.stderr.write = ((chunk: string | Uint8Array) => ((stderr += String(chunk)), true)) as typeof process.stderr.write;
-  try {
-    const code = await main(["validate", "--root", root, ...extra]);
-    return { code, stdout, stderr };
-  } finally {
-    process.stdout.write = out;
-    process.stderr.write = err;
-  }
+export function runValidate(root: string, ...extra: string[]): Promise<CliResult> {
+  return runCli(["validate", "--root", root, ...extra]);
 }

@@ -1,0 +1,350 @@
+// Boot and down with real runit, whole process, medians of 5, each run on a fresh temp prefix:
+// - `unibox boot` until every instance is `run:` in `sv status`, for 6 and 300 instances, beside the
+//   floor: runsvdir alone starting the very same service directories (same run scripts, same prefix);
+// - `unibox down` of 6 instances that stop at once, and of 6 where one ignores TERM (grace 2 s):
+//   its time and the app processes left behind.
+// Every prefix is torn down with `down --reset`, or by HUP to its runsvdir if that fails.
+import { spawn, spawnSync } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, readlinkSync, realpathSync, rmSync, utimesSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { generateStack, median, unibox } from "./lib.js";
+
+const RUNS = 5;
+const POLL_MS = 20;
+const now = () => Number(process.hrtime.bigint()) / 1e6;
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+export default async function benchBoot() {
+  const rows = [];
+  for (const [services, replicas] of [
+    [2, 3],
+    [100, 3],
+  ]) {
+    const n = services * replicas;
+    const root = generateStack(services, replicas, "sleep 100000");
+    try {
+      const boots = [];
+      const exits = [];
+      const floors = [];
+      for (let i = 0; i < RUNS; i++) {
+        await withPrefix(root, async (prefix) => {
+          const b = await timeBoot(prefix, root, n);
+          boots.push(b.allRunMs);
+          exits.push(b.exitMs);
+          floors.push(await timeFloor(prefix, b.dirs));
+          // Stopped by pid first: `down --reset` then has nothing left to stop (see quickStop).
+          await quickStop(b.dirs);
+        });
+      }
+      const boot = median(boots);
+      const floor = median(floors);
+      rows.push({
+        name: `boot → all ${n} instances run: (${services} services × ${replicas}, sleep)`,
+        ms: boot,
+        note: `boot process exited at ${median(exits).toFixed(0)} ms; runs ${fmt(boots)}; sv status polled every ${POLL_MS} ms from spawn`,
+      });
+      rows.push({
+        name: `floor: runsvdir -P alone on the same ${n} service dirs → all run:`,
+        ms: floor,
+        note: `runs ${fmt(floors)}; boot/floor ${(boot / floor).toFixed(1)}×, boot adds ${(boot - floor).toFixed(0)} ms`,
+      });
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  }
+
+  // down: 6 instances whose apps exit on TERM at once.
+  {
+    const root = generateStack(2, 3, "sleep 100000");
+    try {
+      rows.push(await benchDown(root, 6, "down, 6 instances, apps stop at once on TERM"));
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  }
+  // down: 5 such instances and one that ignores TERM (its children too), grace 2 s.
+  {
+    const root = generateStack(1, 5, "sleep 100000");
+    const stubborn = `sh -c 'trap "" TERM; while :; do sleep 1; done'`;
+    writeFileSync(join(root, "roles/stubborn.yaml"), `command: ${JSON.stringify(stubborn)}\nreplicas: 1\nmodes: [review, production]\nstop: { grace: 2s }\n`);
+    try {
+      rows.push(await benchDown(root, 6, "down, 6 instances, one ignores TERM (stop grace 2s)"));
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  }
+  return rows;
+}
+
+const fmt = (values) => values.map((v) => v.toFixed(0)).join("/");
+
+/** Spawns `unibox boot` and polls `sv status` of every instance until all are `run:`. */
+async function timeBoot(prefix, root, expected) {
+  const svRoot = join(prefix, "etc/unibox/sv");
+  // The instance names, from the plan (boot has not written the dirs yet when polling starts).
+  const plan = spawnSync(process.execPath, [unibox, "plan", "--json", "--root", root, "--tags-file", join(root, "tags-review.json")], { encoding: "utf8", maxBuffer: 64 << 20 });
+  if (plan.status !== 0) throw new Error(`unibox plan exited ${plan.status}: ${plan.stderr}`);
+  const names = JSON.parse(plan.stdout).instances.map((i) => i.name);
+  if (names.length !== expected) throw new Error(`plan has ${names.length} instances, expected ${expected}`);
+  const dirs = names.map((n) => join(svRoot, n));
+
+  const t0 = now();
+  const child = spawn(process.execPath, [unibox, "boot", "--prefix", prefix, "--tags-file", join(root, "tags-review.json"), "--root", root], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stderr = "";
+  child.stderr.on("data", (d) => (stderr += d));
+  child.stdout.resume();
+  const exited = new Promise((resolve, reject) => {
+    child.once("error", reject);
+    child.once("exit", (code, signal) => resolve({ code, signal, ms: now() - t0 }));
+  });
+  let bootExit;
+  exited.then((e) => (bootExit = e));
+  const allRunMs = await untilAllRun(dirs, t0, 60_000, () => bootExit && bootExit.code !== 0 && `unibox boot exited ${bootExit.code}: ${stderr}`);
+  const e = await exited;
+  if (e.code !== 0) throw new Error(`unibox boot exited ${e.code ?? e.signal}: ${stderr}`);
+  return { allRunMs, exitMs: e.ms, dirs };
+}
+
+/**
+ * The same prefix, stopped and put back to a never-started state, started by runsvdir alone: every
+ * app stopped (see quickStop), HUP to runsvdir (every runsv exits), the `down` files, runsv's supervise
+ * dirs and the run/finish markers removed, the scanned dir's mtime set 2 s back, then `runsvdir -P DIR`
+ * with the arguments and environment boot gives it, timed until all are `run:`. The run scripts are
+ * the ones boot just wrote and timed.
+ */
+async function timeFloor(prefix, dirs) {
+  const serviceDir = join(prefix, "etc/service");
+  await quickStop(dirs);
+  const pid = readPid(prefix);
+  if (!pid || !isRunsvdirOf(pid, serviceDir)) throw new Error(`no runsvdir of ${serviceDir} in the pid file`);
+  process.kill(pid, "SIGHUP");
+  await untilNothingUnder(prefix, [pid], 15_000);
+  for (const d of dirs) {
+    for (const p of ["down", "supervise", "log/supervise", ".stopping", ".started", ".last-exit", ".crashes"]) rmSync(join(d, p), { recursive: true, force: true });
+  }
+  const past = new Date(Date.now() - 2000);
+  utimesSync(serviceDir, past, past);
+
+  const t0 = now();
+  const child = spawn("runsvdir", ["-P", serviceDir, `log: ${".".repeat(200)}`], {
+    detached: true,
+    stdio: "ignore",
+    env: { PATH: process.env.PATH ?? "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" },
+  });
+  await new Promise((resolve, reject) => {
+    child.once("error", reject);
+    child.once("spawn", resolve);
+  });
+  child.unref();
+  // `down --reset` finds it by its arguments; the pid file says so too for the HUP fallback.
+  writeFileSync(join(prefix, "run/unibox/runsvdir.pid"), `${child.pid}\n`);
+  return untilAllRun(dirs, t0, 60_000);
+}
+
+/**
+ * Stops every app without control/t: `sv once` (runsv will not restart it), the `.stopping` marker
+ * (finish then counts no crash), TERM to each app's pid from `sv status`; waits until all are `down:`.
+ * `unibox down` is not used here: its control/t scans /proc per service per tick, and 300 of them in
+ * parallel took ~30 s on these 2 cores, beyond the 15 s `sv stop` waits (it exits 1).
+ */
+async function quickStop(dirs) {
+  for (const d of dirs) writeFileSync(join(d, ".stopping"), "");
+  const once = spawnSync("sv", ["once", ...dirs], { encoding: "utf8", env: { ...process.env, SVDIR: "/nonexistent" } });
+  if (once.status !== 0) throw new Error(`sv once failed for ${once.status} services: ${once.stdout}${once.stderr}`);
+  const pids = [];
+  for (const line of (await svStatus(dirs)).split("\n")) {
+    const m = /^run: (.+?): \(pid (\d+)\)/.exec(line);
+    if (m) pids.push(Number(m[2]));
+  }
+  for (const pid of pids) {
+    try {
+      process.kill(pid, "SIGTERM");
+    } catch {
+      // exited meanwhile
+    }
+  }
+  const deadline = now() + 15_000;
+  for (;;) {
+    const out = await svStatus(dirs);
+    const down = out.split("\n").filter((l) => l.startsWith("down: ")).length;
+    if (down === dirs.length) return;
+    if (now() > deadline) throw new Error(`${dirs.length - down} of ${dirs.length} instances not down 15 s after TERM`);
+    await sleep(50);
+  }
+}
+
+/** Polls `sv status` every POLL_MS ms; returns ms from t0 to the end of the call that saw every dir `run:`. */
+async function untilAllRun(dirs, t0, timeoutMs, failed = () => undefined) {
+  for (;;) {
+    const tick = now();
+    const out = await svStatus(dirs);
+    const running = new Set();
+    for (const line of out.split("\n")) {
+      const m = /^run: (.+?): \(pid \d+\)/.exec(line);
+      if (m) running.add(m[1]);
+    }
+    const t = now();
+    if (dirs.every((d) => running.has(d))) return t - t0;
+    const why = failed();
+    if (why) throw new Error(why);
+    if (t - t0 > timeoutMs) throw new Error(`${dirs.length - dirs.filter((d) => running.has(d)).length} of ${dirs.length} instances not run: after ${timeoutMs} ms`);
+    await sleep(Math.max(0, POLL_MS - (t - tick)));
+  }
+}
+
+function svStatus(dirs) {
+  return new Promise((resolve, reject) => {
+    const child = spawn("sv", ["status", ...dirs], { stdio: ["ignore", "pipe", "ignore"], env: { ...process.env, SVDIR: "/nonexistent" } });
+    let out = "";
+    child.stdout.on("data", (d) => (out += d));
+    child.once("error", reject);
+    child.once("close", () => resolve(out));
+  });
+}
+
+/** `down` timed as a whole process; app processes (by pid and process group, from `status --json`) left after it. */
+async function benchDown(root, expected, name) {
+  const times = [];
+  const left = [];
+  for (let i = 0; i < RUNS; i++) {
+    await withPrefix(root, async (prefix) => {
+      const boot = spawnSync(process.execPath, [unibox, "boot", "--prefix", prefix, "--tags-file", join(root, "tags-review.json"), "--root", root, "--wait", "30"], { encoding: "utf8" });
+      if (boot.status !== 0) throw new Error(`unibox boot exited ${boot.status}: ${boot.stderr}`);
+      const status = JSON.parse(unib(["status", "--prefix", prefix, "--json"]));
+      const pids = status.instances.map((s) => s.pid).filter((p) => p);
+      if (pids.length !== expected || status.instances.some((s) => s.state !== "run")) throw new Error(`expected ${expected} running instances: ${JSON.stringify(status.instances)}`);
+      // chpst -P: each app leads its own process group; count its children too.
+      const groups = new Set(pids);
+      const before = processes().filter((p) => groups.has(p.pgid) || groups.has(p.pid)).length;
+      const t0 = now();
+      const down = spawnSync(process.execPath, [unibox, "down", "--prefix", prefix, "--json"], { encoding: "utf8" });
+      times.push(now() - t0);
+      if (down.status !== 0) throw new Error(`unibox down exited ${down.status}: ${down.stderr}`);
+      const report = JSON.parse(down.stdout);
+      if (report.stopped.length !== expected) throw new Error(`down stopped ${report.stopped.length} of ${expected}`);
+      left.push({ before, after: processes().filter((p) => groups.has(p.pgid) || groups.has(p.pid)).length });
+    });
+  }
+  const leftTotal = left.reduce((a, l) => a + l.after, 0);
+  return {
+    name,
+    ms: median(times),
+    note: `runs ${fmt(times)}; app processes left: ${leftTotal} in ${RUNS} runs (of ${left.map((l) => l.before).join("/")} before)`,
+  };
+}
+
+function unib(args) {
+  const r = spawnSync(process.execPath, [unibox, ...args], { encoding: "utf8", maxBuffer: 64 << 20 });
+  if (r.status !== 0) throw new Error(`unibox ${args.join(" ")} exited ${r.status}: ${r.stderr}`);
+  return r.stdout;
+}
+
+// ---- prefixes: fresh per run, always torn down -------------------------------------------------
+
+const live = new Set();
+
+async function withPrefix(root, fn) {
+  const prefix = realpathSync(mkdtempSync(join(tmpdir(), "unibox-bench-box-")));
+  live.add(prefix);
+  try {
+    return await fn(prefix);
+  } finally {
+    await teardown(prefix, root);
+    live.delete(prefix);
+  }
+}
+
+/**
+ * `down --reset`; if that fails or leaves anything, HUP the prefix's runsvdir (the pid file's, or the
+ * one whose arguments name this prefix's service dir). Then removes the prefix. Apps run in `root`.
+ */
+async function teardown(prefix, root) {
+  const serviceDir = join(prefix, "etc/service");
+  const r = spawnSync(process.execPath, [unibox, "down", "--prefix", prefix, "--reset", "--json"], { encoding: "utf8", timeout: 120_000 });
+  const ours = () => [...new Set([readPid(prefix), ...processes().map((p) => p.pid)])].filter((pid) => pid && isRunsvdirOf(pid, serviceDir));
+  if (r.status !== 0 || ours().length > 0 || under(prefix).length > 0) {
+    const pids = ours();
+    for (const pid of pids) process.kill(pid, "SIGHUP");
+    await untilNothingUnder(prefix, pids, 15_000);
+    console.error(`bench/boot: down --reset of ${prefix} exited ${r.status}, left runsvdir/runsv behind; stopped by HUP. ${r.stderr ?? ""}`.trim());
+  }
+  rmSync(prefix, { recursive: true, force: true });
+  // An app that outlived all this (it works in the stack dir): stop it by pid, and say so.
+  const stray = under(realpathSync(root));
+  if (stray.length > 0) {
+    for (const p of stray) process.kill(p.pid, "SIGKILL");
+    throw new Error(`app processes outlived the teardown of ${prefix}: ${stray.map((p) => p.pid).join(" ")} (killed)`);
+  }
+}
+
+function readPid(prefix) {
+  try {
+    return Number(readFileSync(join(prefix, "run/unibox/runsvdir.pid"), "utf8").trim()) || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function isRunsvdirOf(pid, dir) {
+  try {
+    const argv = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0");
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return argv[0].endsWith("runsvdir") && argv.includes(dir) && stat.slice(stat.lastIndexOf(")") + 2)[0] !== "Z";
+  } catch {
+    return false;
+  }
+}
+
+/** Live processes working under the prefix (runsv, svlogd). */
+function under(prefix) {
+  return processes().filter((p) => {
+    try {
+      const cwd = readlinkSync(`/proc/${p.pid}/cwd`);
+      return cwd === prefix || cwd.startsWith(`${prefix}/`);
+    } catch {
+      return false;
+    }
+  });
+}
+
+async function untilNothingUnder(prefix, pids, timeoutMs) {
+  const deadline = now() + timeoutMs;
+  for (;;) {
+    const alive = processes().filter((p) => pids.includes(p.pid));
+    const rest = under(prefix);
+    if (alive.length === 0 && rest.length === 0) return;
+    if (now() > deadline) throw new Error(`still running under ${prefix} after ${timeoutMs} ms: ${[...alive, ...rest].map((p) => p.pid).join(" ")}`);
+    await sleep(50);
+  }
+}
+
+/** Live (not zombie) processes from /proc: pid, pgid. */
+function processes() {
+  const out = [];
+  for (const name of readdirSync("/proc")) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, "utf8");
+      const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      if (f[0] !== "Z") out.push({ pid: Number(name), pgid: Number(f[2]) });
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return out;
+}
+
+// Ctrl-C mid-run: stop what this suite started before exiting.
+for (const sig of ["SIGINT", "SIGTERM"]) {
+  process.once(sig, () => {
+    for (const prefix of live) {
+      spawnSync(process.execPath, [unibox, "down", "--prefix", prefix, "--reset", "--json"], { timeout: 60_000 });
+      const pid = readPid(prefix);
+      if (pid && isRunsvdirOf(pid, join(prefix, "etc/service"))) process.kill(pid, "SIGHUP");
+    }
+    process.exit(130);
+  });
+}

@@ -1,0 +1,136 @@
+// `unibox boot` with the real runit: what runs, with what environment, as whom, in what order.
+import { execFileSync } from "node:child_process";
+import { readFileSync, statSync, writeFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { processEnv } from "../../src/runtime/processes.js";
+import { findRunsvdir } from "../../src/runtime/runsvdir.js";
+import { runJson } from "../helpers/cli.js";
+import { testBox, waitForStatus, type TestBox } from "../helpers/box.js";
+
+const SLEEP = "command: sleep 100000\n";
+
+/** What a process got from its layers: its environ less what the shell and runsvdir add. */
+function layeredEnv(pid: number): Record<string, string> {
+  const { PATH: _p, PWD: _w, OLDPWD: _o, SHLVL: _s, _: _u, ...env } = processEnv(pid);
+  return env;
+}
+
+describe("unibox boot", () => {
+  it("gives every running process exactly the environment `unibox env` reports", async () => {
+    const box = testBox({
+      "roles/app.yaml": `components:\n  web: { command: sleep 100000, port: 7210, replicas: 2 }\n  jobs: { command: sleep 100000 }\n`,
+      "roles/db.yaml": `modes: [review]\n${SLEEP}port: 7220\n`,
+      "envdirs/common/A": "common\n",
+      "envdirs/common/GONE": "set in common\n",
+      "envdirs/common/.hidden": "ignored\n",
+      "envdirs/review/A": "review\n",
+      "envdirs/review/TRAILING": "value with blanks \t \n",
+      "envdirs/app/A": "app\n",
+      "envdirs/app/MULTI": "first line\nsecond line\n",
+      "envdirs/app/EMPTYSTRING": "\n",
+      "envdirs/app.web/A": "app.web\n",
+      "envdirs/app.web/GONE": "",
+      "envdirs/review.app/A": "review.app\n",
+      "envdirs/review.app/DB.hbs": "postgres://127.0.0.1:{{ports.db.main}}/x?box={{box.name}}\n",
+      "envdirs/review.app.web/A": "review.app.web\n",
+    });
+    expect((await box.boot("--wait", "10")).code).toBe(0);
+    const status = await box.status();
+    expect(status.instances.map((i) => i.name)).toEqual(["app.web.0", "app.web.1", "app.jobs.0", "db.main.0"]);
+    for (const instance of status.instances) {
+      const { env } = await runJson<{ env: Record<string, { value: string }> }>(["env", instance.name, "--root", box.root, "--tags-file", box.tagsFile, "--prefix", box.prefix]);
+      const expected = Object.fromEntries(Object.entries(env).map(([k, v]) => [k, v.value]));
+      expect(layeredEnv(instance.pid!), instance.name).toEqual(expected);
+    }
+    // Spot checks that the comparison is not vacuous.
+    const web1 = layeredEnv(box.pid("app.web.1"));
+    expect(web1).toMatchObject({ A: "review.app.web", PORT: "7211", DB: "postgres://127.0.0.1:7220/x?box=test", TRAILING: "value with blanks", EMPTYSTRING: "" });
+    expect(web1.GONE).toBeUndefined();
+    expect(layeredEnv(box.pid("app.jobs.0")).GONE).toBe("set in common");
+  });
+
+  it("changes nothing and restarts nothing on a second boot with the same inputs", async () => {
+    const box = testBox({ "roles/a.yaml": `${SLEEP}replicas: 3\n`, "envdirs/a/X": "1\n" });
+    expect((await box.boot("--wait", "10")).code).toBe(0);
+    const before = (await box.status()).instances.map((i) => i.pid);
+    const mtime = statSync(`${box.paths.sv("a.main.0")}/run`).mtimeMs;
+    const second = await runJson(["boot", "--root", box.root, "--prefix", box.prefix, "--tags-file", box.tagsFile]);
+    expect(second).toMatchObject({ added: [], changed: [], removed: [], unchanged: ["a.main.0", "a.main.1", "a.main.2"], runsvdir: { started: false } });
+    expect((await box.status()).instances.map((i) => i.pid)).toEqual(before);
+    expect(statSync(`${box.paths.sv("a.main.0")}/run`).mtimeMs).toBe(mtime);
+  });
+
+  it("restarts exactly the instances that read a changed layer, and stops the ones no longer planned", async () => {
+    const box = testBox({
+      "roles/app.yaml": `components:\n  web: { command: sleep 100000, replicas: 2 }\n  jobs: { command: sleep 100000 }\n`,
+      "roles/other.yaml": SLEEP,
+      "envdirs/app.web/X": "1\n",
+    });
+    expect((await box.boot("--wait", "10")).code).toBe(0);
+    const before = Object.fromEntries((await box.status()).instances.map((i) => [i.name, i.pid]));
+    writeFileSync(`${box.root}/envdirs/app.web/X`, "2\n");
+    writeFileSync(`${box.root}/roles/app.yaml`, `components:\n  web: { command: sleep 100000, replicas: 1 }\n  jobs: { command: sleep 100000 }\n`);
+    const report = await runJson(["boot", "--root", box.root, "--prefix", box.prefix, "--tags-file", box.tagsFile, "--wait", "10"]);
+    expect(report).toMatchObject({ added: [], changed: ["app.web.0"], removed: ["app.web.1"], unchanged: ["app.jobs.0", "other.main.0"] });
+    const after = Object.fromEntries((await box.status()).instances.map((i) => [i.name, i.pid]));
+    expect(Object.keys(after)).toEqual(["app.web.0", "app.jobs.0", "other.main.0"]);
+    expect(after["app.web.0"]).not.toBe(before["app.web.0"]);
+    expect(after["app.jobs.0"]).toBe(before["app.jobs.0"]);
+    expect(after["other.main.0"]).toBe(before["other.main.0"]);
+    expect(layeredEnv(after["app.web.0"]!).X).toBe("2");
+  });
+
+  it("exits 4 naming a crashing component and its log, and keeps the rest of the box running", async () => {
+    const box = testBox({
+      "roles/ok.yaml": SLEEP,
+      "roles/bad.yaml": `command: "sh -c 'echo cannot connect to the database; exit 3'"\n`,
+    });
+    const r = await box.boot("--wait", "4");
+    expect(r.code).toBe(4);
+    expect(r.stderr).toContain("not healthy after 4 s: bad.main.0");
+    expect(r.stderr).toContain("cannot connect to the database");
+    const status = await box.status();
+    expect(status.instances.find((i) => i.name === "ok.main.0")).toMatchObject({ state: "run", healthy: true });
+    expect(status.instances.find((i) => i.name === "bad.main.0")).toMatchObject({ healthy: false, lastExit: { code: 3 } });
+    expect(findRunsvdir(box.paths.serviceDir)).toHaveLength(1);
+  });
+
+  it("starts a service only after what it needs is healthy, even when that is slow", async () => {
+    const box = testBox({
+      // Healthy 1.5 s after it starts.
+      "roles/db.yaml": [
+        `command: "sh -c 'sleep 1.5; date +%s%N > $UNIBOX_STATE_DIR/ready; exec sleep 100000'"`,
+        `health: { cmd: "test -f $UNIBOX_STATE_DIR/ready" }`,
+      ].join("\n"),
+      "roles/app.yaml": [`needs: [db]`, `command: "sh -c 'date +%s%N > $UNIBOX_STATE_DIR/started; exec sleep 100000'"`].join("\n"),
+    });
+    expect((await box.boot("--wait", "15")).code).toBe(0);
+    const ready = Number(readFileSync(`${box.paths.state("db")}/ready`, "utf8"));
+    const started = Number(readFileSync(`${box.paths.state("app")}/started`, "utf8"));
+    expect(started).toBeGreaterThan(ready);
+  });
+
+  it("runs a role with user: under that uid, with env files only that user can read", async () => {
+    ensureUser("unibox-test");
+    const uid = Number(execFileSync("id", ["-u", "unibox-test"], { encoding: "utf8" }).trim());
+    const box = testBox({ "roles/svc.yaml": `user: unibox-test\n${SLEEP}`, "envdirs/svc/SECRET": "s3cret\n" });
+    expect((await box.boot("--wait", "10")).code).toBe(0);
+    const statusLine = readFileSync(`/proc/${box.pid("svc.main.0")}/status`, "utf8").split("\n").find((l) => l.startsWith("Uid:"))!;
+    expect(statusLine.split(/\s+/).slice(1, 3)).toEqual([String(uid), String(uid)]);
+    const secret = statSync(`${box.paths.env("svc.main.0")}/1-svc/SECRET`);
+    expect(secret.uid).toBe(uid);
+    expect(secret.mode & 0o777).toBe(0o600);
+    expect(statSync(box.paths.env("svc.main.0")).mode & 0o777).toBe(0o700);
+    expect(layeredEnv(box.pid("svc.main.0")).SECRET).toBe("s3cret");
+  });
+});
+
+function ensureUser(name: string): void {
+  try {
+    execFileSync("id", [name], { stdio: "ignore" });
+  } catch {
+    execFileSync("useradd", ["--system", "--no-create-home", "--shell", "/usr/sbin/nologin", name]);
+  }
+}
+
+export type { TestBox };
