@@ -22,3 +22,8 @@ fi
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm ci --no-audit --no-fund --loglevel=error
 fi
+
+# The sample stack's api repo: what its image build step (`npm ci --omit=dev`) does, for a development boot.
+if [ ! -d apps/api/node_modules ] || [ apps/api/package-lock.json -nt apps/api/node_modules/.package-lock.json ]; then
+  npm ci --prefix apps/api --omit=dev --no-audit --no-fund --loglevel=error
+fi

@@ -64,6 +64,7 @@ export function buildPlan(stack: Stack, identity: Identity, facts: BoxFacts): Pl
   const serviceNames = new Set(onBox.map((r) => r.name));
   const instances: PlannedInstance[] = [];
   const ports: TemplateContext["ports"] = {};
+  const replicas: TemplateContext["replicas"] = {};
   for (const role of startOrder(onBox)) {
     const repo = role.repo ? stack.image.repos.find((r) => r.name === role.repo) : undefined;
     const cwd = repo ? (facts.source === "image" ? `${facts.appsDir}/${repo.name}` : (repo.localPath ?? stack.root)) : stack.root;
@@ -74,12 +75,14 @@ export function buildPlan(stack: Stack, identity: Identity, facts: BoxFacts): Pl
       if (count > 0 && component.port !== undefined) (ports[role.name] ??= {})[component.name] = component.port + facts.portOffset;
       const envLayers = scopeChain(mode, role.name, component.name).filter((s) => stack.envScopes.has(s));
       for (let replica = 0; replica < count; replica++) {
+        const port = component.port === undefined ? undefined : component.port + facts.portOffset + replica;
+        ((replicas[role.name] ??= {})[component.name] ??= []).push({ name: `${role.name}.${component.name}.${replica}`, replica, port });
         instances.push({
           name: `${role.name}.${component.name}.${replica}`,
           service: role.name,
           component: component.name,
           replica,
-          port: component.port === undefined ? undefined : component.port + facts.portOffset + replica,
+          port,
           user,
           command: component.command,
           cwd,
@@ -94,5 +97,5 @@ export function buildPlan(stack: Stack, identity: Identity, facts: BoxFacts): Pl
     }
   }
   const box = { mode, name: identity.box ?? facts.instanceId, instanceId: facts.instanceId, privateIp: facts.privateIp };
-  return { mode, box, cpus: facts.cpus, portOffset: facts.portOffset, instances, templateContext: { box, ports } };
+  return { mode, box, cpus: facts.cpus, portOffset: facts.portOffset, instances, templateContext: { box, ports, replicas } };
 }

@@ -56,7 +56,7 @@ export async function ensureRunsvdir(dir: string, paths: BoxPaths): Promise<{ pi
 }
 
 /** HUP: runsvdir sends TERM to every runsv and exits (TERM would leave them running). Waits until all are gone. */
-export async function stopRunsvdir(dir: string, svDirs: string[], timeoutMs = 10_000): Promise<void> {
+export async function stopRunsvdir(dir: string, svDirs: string[], timeoutMs = 30_000): Promise<void> {
   const pids = findRunsvdir(dir);
   for (const pid of pids) process.kill(pid, "SIGHUP");
   const runsvGone = () => supervisedDirs(svDirs).size === 0;

@@ -9,7 +9,9 @@ export function ensureDir(spec: DirSpec): boolean {
   let changed = false;
   const st = statSync(spec.path, { throwIfNoEntry: false });
   if (!st) {
-    mkdirSync(spec.path, { recursive: true, mode: spec.mode });
+    // Parents are traversable (0755): a service user must reach its own 0700 directory under them.
+    mkdirSync(dirname(spec.path), { recursive: true, mode: 0o755 });
+    mkdirSync(spec.path, { mode: spec.mode });
     changed = true;
   }
   const now = st ?? statSync(spec.path);

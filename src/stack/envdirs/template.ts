@@ -1,10 +1,13 @@
 // `NAME.hbs` env files: strict Handlebars, rendered at boot with the box's facts.
 import Handlebars from "handlebars";
 
-/** What a template may use: `box.*` and `ports.<service>.<component>`. */
+/** What a template may use: `box.*`, `ports.<service>.<component>` and `replicas.<service>.<component>`. */
 export interface TemplateContext {
   box: { mode: string; name: string; instanceId: string; privateIp: string };
+  /** The port of replica 0 of every component on the box that has one. */
   ports: Record<string, Record<string, number>>;
+  /** Every replica of every component on the box (e.g. a router's upstream list): `{ name, replica, port }`. */
+  replicas: Record<string, Record<string, { name: string; replica: number; port?: number }[]>>;
 }
 
 /** Thrown for a template that does not render; `line`/`col` point into the template. */

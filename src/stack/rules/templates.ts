@@ -9,11 +9,14 @@ import type { Rule } from "./rule.js";
 /** The template context of a box variant, with placeholder facts (the real ones exist only at boot). */
 export function sampleContext(box: BoxVariant): TemplateContext {
   const ports: TemplateContext["ports"] = {};
+  const replicas: TemplateContext["replicas"] = {};
   for (const { role, component } of box.members) {
-    if (component.port === undefined) continue;
-    (ports[role.name] ??= {})[component.name] = component.port;
+    // Two replicas stand for "some": a template must not depend on the count to render.
+    const port = component.port;
+    (replicas[role.name] ??= {})[component.name] = [0, 1].map((i) => ({ name: `${role.name}.${component.name}.${i}`, replica: i, port: port === undefined ? undefined : port + i }));
+    if (port !== undefined) (ports[role.name] ??= {})[component.name] = port;
   }
-  return { box: { mode: box.mode, name: "example", instanceId: "i-0123456789abcdef0", privateIp: "10.0.0.1" }, ports };
+  return { box: { mode: box.mode, name: "example", instanceId: "i-0123456789abcdef0", privateIp: "10.0.0.1" }, ports, replicas };
 }
 
 export const templatesRule: Rule = ({ roles, scopes }) => {
@@ -38,7 +41,7 @@ export const templatesRule: Rule = ({ roles, scopes }) => {
           if (!(err instanceof TemplateError)) throw err;
           failed.add(file);
           const names = Object.entries(context.ports).flatMap(([s, cs]) => Object.keys(cs).map((c) => `ports.${s}.${c}`));
-          const known = ["box.mode", "box.name", "box.instanceId", "box.privateIp", ...names].join(", ");
+          const known = ["box.mode", "box.name", "box.instanceId", "box.privateIp", ...names, "replicas.<service>.<component>"].join(", ");
           errors.push({ file, line: err.line, col: err.col, message: `template on ${box.label}: ${err.message}; available: ${known}` });
         }
       }
