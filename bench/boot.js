@@ -14,6 +14,8 @@ const RUNS = 5;
 const POLL_MS = 20;
 const now = () => Number(process.hrtime.bigint()) / 1e6;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+// BENCH_DEBUG=1: how long each step of the suite takes, on stderr.
+const debug = process.env.BENCH_DEBUG ? (what, since) => console.error(`bench/boot: ${what} ${(now() - since).toFixed(0)} ms`) : () => {};
 
 export default async function benchBoot() {
   const rows = [];
@@ -30,11 +32,15 @@ export default async function benchBoot() {
       for (let i = 0; i < RUNS; i++) {
         await withPrefix(root, async (prefix) => {
           const b = await timeBoot(prefix, root, n);
+          debug(`boot ${n}: boot exited at ${b.exitMs.toFixed(0)} ms, all run: at`, now() - b.allRunMs);
           boots.push(b.allRunMs);
           exits.push(b.exitMs);
           floors.push(await timeFloor(prefix, b.dirs));
+          debug(`floor ${n}: all run: at`, now() - floors.at(-1));
           // Stopped by pid first: `down --reset` then has nothing left to stop (see quickStop).
+          const t = now();
           await quickStop(b.dirs);
+          debug(`quick stop of ${n}`, t);
         });
       }
       const boot = median(boots);
@@ -117,7 +123,10 @@ async function timeBoot(prefix, root, expected) {
  */
 async function timeFloor(prefix, dirs) {
   const serviceDir = join(prefix, "etc/service");
+  let t = now();
   await quickStop(dirs);
+  debug(`quick stop of ${dirs.length}`, t);
+  t = now();
   const pid = readPid(prefix);
   if (!pid || !isRunsvdirOf(pid, serviceDir)) throw new Error(`no runsvdir of ${serviceDir} in the pid file`);
   process.kill(pid, "SIGHUP");
@@ -127,6 +136,7 @@ async function timeFloor(prefix, dirs) {
   }
   const past = new Date(Date.now() - 2000);
   utimesSync(serviceDir, past, past);
+  debug("HUP runsvdir, runsv gone, dirs reset", t);
 
   const t0 = now();
   const child = spawn("runsvdir", ["-P", serviceDir, `log: ${".".repeat(200)}`], {
@@ -211,11 +221,14 @@ async function benchDown(root, expected, name) {
   const left = [];
   for (let i = 0; i < RUNS; i++) {
     await withPrefix(root, async (prefix) => {
-      const boot = spawnSync(process.execPath, [unibox, "boot", "--prefix", prefix, "--tags-file", join(root, "tags-review.json"), "--root", root, "--wait", "30"], { encoding: "utf8" });
-      if (boot.status !== 0) throw new Error(`unibox boot exited ${boot.status}: ${boot.stderr}`);
+      // Not `boot --wait`: its health gate is not what is measured here (and see the report on
+      // .started vs runsv's start time). Every instance `run:`, each app in its own group, settled.
+      const b = await timeBoot(prefix, root, expected);
       const status = JSON.parse(unib(["status", "--prefix", prefix, "--json"]));
       const pids = status.instances.map((s) => s.pid).filter((p) => p);
       if (pids.length !== expected || status.instances.some((s) => s.state !== "run")) throw new Error(`expected ${expected} running instances: ${JSON.stringify(status.instances)}`);
+      if (b.dirs.length !== expected) throw new Error(`expected ${expected} service dirs`);
+      await untilAppsSettled(pids, 10_000);
       // chpst -P: each app leads its own process group; count its children too.
       const groups = new Set(pids);
       const before = processes().filter((p) => groups.has(p.pgid) || groups.has(p.pid)).length;
@@ -234,6 +247,25 @@ async function benchDown(root, expected, name) {
     ms: median(times),
     note: `runs ${fmt(times)}; app processes left: ${leftTotal} in ${RUNS} runs (of ${left.map((l) => l.before).join("/")} before)`,
   };
+}
+
+/** Until each pid leads its own process group (chpst -P done) and runs the app, not chpst; then 300 ms more. */
+async function untilAppsSettled(pids, timeoutMs) {
+  const deadline = now() + timeoutMs;
+  const settled = (pid) => {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+      const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      return Number(f[2]) === pid && !readFileSync(`/proc/${pid}/cmdline`, "utf8").startsWith("chpst");
+    } catch {
+      return false;
+    }
+  };
+  while (!pids.every(settled)) {
+    if (now() > deadline) throw new Error(`apps ${pids.filter((p) => !settled(p)).join(" ")} not started after ${timeoutMs} ms`);
+    await sleep(20);
+  }
+  await sleep(300);
 }
 
 function unib(args) {
@@ -263,7 +295,9 @@ async function withPrefix(root, fn) {
  */
 async function teardown(prefix, root) {
   const serviceDir = join(prefix, "etc/service");
+  const t0 = now();
   const r = spawnSync(process.execPath, [unibox, "down", "--prefix", prefix, "--reset", "--json"], { encoding: "utf8", timeout: 120_000 });
+  debug("teardown: down --reset", t0);
   const ours = () => [...new Set([readPid(prefix), ...processes().map((p) => p.pid)])].filter((pid) => pid && isRunsvdirOf(pid, serviceDir));
   if (r.status !== 0 || ours().length > 0 || under(prefix).length > 0) {
     const pids = ours();
@@ -271,7 +305,9 @@ async function teardown(prefix, root) {
     await untilNothingUnder(prefix, pids, 15_000);
     console.error(`bench/boot: down --reset of ${prefix} exited ${r.status}, left runsvdir/runsv behind; stopped by HUP. ${r.stderr ?? ""}`.trim());
   }
+  const t1 = now();
   rmSync(prefix, { recursive: true, force: true });
+  debug("teardown: rm -r prefix", t1);
   // An app that outlived all this (it works in the stack dir): stop it by pid, and say so.
   const stray = under(realpathSync(root));
   if (stray.length > 0) {

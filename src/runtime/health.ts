@@ -7,6 +7,7 @@ import { readSupervise, type SvState } from "./sv.js";
 
 /** Without a health spec, an instance counts as healthy once it has stayed up this long (a crash loop never does). */
 export const MIN_UPTIME_SECS = 1;
+const STAMP_SLACK_MS = 500;
 
 export interface InstanceHealth {
   name: string;
@@ -43,10 +44,12 @@ export async function instancesHealth(paths: BoxPaths, names: string[], concurre
     for (let i = next++; i < results.length; i = next++) {
       const r = results[i];
       if (r.state !== "run") continue;
-      // `run` writes .started once what it needs is healthy, right before the app starts; one older than
-      // this run is the last run's (a crashed app being restarted), so it does not count.
+      // `run` writes .started once what it needs is healthy, right before the app starts. One from before
+      // this run is the last run's (a crashed app being restarted) and does not count. runsv stamps the
+      // run after forking it, so a fresh .started can precede the stamp by a little; a stale one precedes
+      // it by a second at least (runsv waits 1 s before restarting a run that lived less than that).
       const startedAt = readStarted(dirs[i]);
-      if (startedAt === undefined || startedAt * 1000 < (supervise[i].sinceMs ?? Infinity)) continue;
+      if (startedAt === undefined || startedAt * 1000 < (supervise[i].sinceMs ?? Infinity) - STAMP_SLACK_MS) continue;
       const check = `${dirs[i]}/check`;
       if (existsSync(check)) {
         const c = await execa(check, { reject: false, cwd: dirs[i], timeout: 30_000, stdin: "ignore", stdout: "ignore", stderr: "ignore" });
