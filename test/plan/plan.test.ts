@@ -56,7 +56,7 @@ describe("buildPlan on the sample stack", () => {
   it("runs roles without user: as the image's service user on an image box", () => {
     const plan = buildPlan(stack, identityFromTags({ "unibox:mode": "review", "unibox:box": "qa-1" }, stack), { ...facts, source: "image", appsDir: "/opt/unibox/apps" });
     const users = Object.fromEntries(plan.instances.map((i) => [i.service, i.user]));
-    expect(users).toEqual({ postgres: "postgres", redis: "unibox", api: "unibox", router: "unibox" });
+    expect(users).toEqual({ postgres: "postgres", redis: "redis", api: "unibox", router: "www-data" });
     expect(plan.instances.find((i) => i.service === "api")!.cwd).toBe("/opt/unibox/apps/api");
   });
 });
@@ -71,5 +71,17 @@ describe("replicaCount", () => {
     [{ fixed: 0 }, 4, 0],
   ])("gives %j on %i vCPUs %i replicas", (rule, cpus, expected) => {
     expect(replicaCount(rule, cpus)).toBe(expected);
+  });
+});
+
+describe("the sample stack's production env", () => {
+  it("points api at the managed databases through the production layers, not the review box's own", async () => {
+    const { resolveEnv } = await import("../../src/plan/env.js");
+    const plan = buildPlan(stack, identityFromTags({ "unibox:mode": "production", "unibox:service": "api", "unibox:component": "web" }, stack), facts);
+    const env = resolveEnv(stack, plan, plan.instances[0]);
+    expect(plan.instances[0].envLayers).toEqual(["common", "production", "api", "api.web", "production.api"]);
+    expect(env.DATABASE_URL).toEqual({ value: "postgres://api@db.internal.example.com:5432/api", layer: "production.api" });
+    expect(env.NODE_ENV).toEqual({ value: "production", layer: "production" });
+    expect(env.PUBLIC_URL).toBeUndefined();
   });
 });
