@@ -4,6 +4,12 @@
 // - `unibox down` of 6 instances that stop at once, and of 6 where one ignores TERM (grace 2 s):
 //   its time and the app processes left behind.
 // Every prefix is torn down with `down --reset`, or by HUP to its runsvdir if that fails.
+//
+// On these machines the root ext4 runs without a journal, and then the kernel will not reuse an inode
+// deleted in the last 60 s (300 s while its inode-table block is dirty): every file created soon after
+// mass deletions pays a scan over them (perf: recently_deleted/find_inode_bit under open and mkdir).
+// So the boot runs delete nothing until all of them are measured: each prefix's processes are stopped
+// at once, its files are removed (`down --reset`, rm) after the last boot figure.
 import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, readlinkSync, realpathSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -19,29 +25,32 @@ const debug = process.env.BENCH_DEBUG ? (what, since) => console.error(`bench/bo
 
 export default async function benchBoot() {
   const rows = [];
-  for (const [services, replicas] of [
-    [2, 3],
-    [100, 3],
-  ]) {
-    const n = services * replicas;
-    const root = generateStack(services, replicas, "sleep 100000");
-    try {
+  const deferred = [];
+  const roots = [];
+  try {
+    for (const [services, replicas] of [
+      [2, 3],
+      [100, 3],
+    ]) {
+      const n = services * replicas;
+      const root = generateStack(services, replicas, "sleep 100000");
+      roots.push(root);
       const boots = [];
       const exits = [];
       const floors = [];
       for (let i = 0; i < RUNS; i++) {
-        await withPrefix(root, async (prefix) => {
-          const b = await timeBoot(prefix, root, n);
-          debug(`boot ${n}: boot exited at ${b.exitMs.toFixed(0)} ms, all run: at`, now() - b.allRunMs);
-          boots.push(b.allRunMs);
-          exits.push(b.exitMs);
-          floors.push(await timeFloor(prefix, b.dirs));
-          debug(`floor ${n}: all run: at`, now() - floors.at(-1));
-          // Stopped by pid first: `down --reset` then has nothing left to stop (see quickStop).
-          const t = now();
-          await quickStop(b.dirs);
-          debug(`quick stop of ${n}`, t);
-        });
+        await withPrefix(
+          root,
+          async (prefix) => {
+            const b = await timeBoot(prefix, root, n);
+            debug(`boot ${n}: boot exited at ${b.exitMs.toFixed(0)} ms, all run: at`, now() - b.allRunMs);
+            boots.push(b.allRunMs);
+            exits.push(b.exitMs);
+            floors.push(await timeFloor(prefix, b.dirs));
+            debug(`floor ${n}: all run: at`, now() - floors.at(-1));
+          },
+          deferred,
+        );
       }
       const boot = median(boots);
       const floor = median(floors);
@@ -55,9 +64,10 @@ export default async function benchBoot() {
         ms: floor,
         note: `runs ${fmt(floors)}; boot/floor ${(boot / floor).toFixed(1)}×, boot adds ${(boot - floor).toFixed(0)} ms`,
       });
-    } finally {
-      rmSync(root, { recursive: true, force: true });
     }
+  } finally {
+    for (const d of deferred) await teardownOnce(d.prefix, d.root);
+    for (const root of roots) rmSync(root, { recursive: true, force: true });
   }
 
   // down: 6 instances whose apps exit on TERM at once.
@@ -276,17 +286,57 @@ function unib(args) {
 
 // ---- prefixes: fresh per run, always torn down -------------------------------------------------
 
-const live = new Set();
+const live = new Map();
 
-async function withPrefix(root, fn) {
+/**
+ * Runs `fn` on a fresh prefix, then tears it down. With `deferred` (a list), only its processes are
+ * stopped now (see stopProcesses) and the prefix is added to the list for a teardown later.
+ */
+async function withPrefix(root, fn, deferred) {
   const prefix = realpathSync(mkdtempSync(join(tmpdir(), "unibox-bench-box-")));
-  live.add(prefix);
+  live.set(prefix, root);
+  let failed = true;
   try {
-    return await fn(prefix);
+    const r = await fn(prefix);
+    failed = false;
+    return r;
   } finally {
+    if (deferred && !failed && (await stopProcesses(prefix))) deferred.push({ prefix, root });
+    else await teardownOnce(prefix, root);
+  }
+}
+
+async function teardownOnce(prefix, root) {
+  if (!live.has(prefix)) return;
+  try {
     await teardown(prefix, root);
+  } finally {
     live.delete(prefix);
   }
+}
+
+/** Stops the apps by pid (quickStop), then the prefix's runsvdir by HUP; deletes nothing. Returns false when that did not work. */
+async function stopProcesses(prefix) {
+  const t = now();
+  try {
+    const svRoot = join(prefix, "etc/unibox/sv");
+    const dirs = readdirSync(svRoot).filter((n) => !n.startsWith(".")).map((n) => join(svRoot, n));
+    await quickStop(dirs);
+    const serviceDir = join(prefix, "etc/service");
+    const pids = runsvdirsOf(prefix, serviceDir);
+    for (const pid of pids) process.kill(pid, "SIGHUP");
+    await untilNothingUnder(prefix, pids, 15_000);
+    debug("stop processes (teardown later)", t);
+    return true;
+  } catch (err) {
+    console.error(`bench/boot: stopping ${prefix} failed (${err.message}); tearing it down now`);
+    return false;
+  }
+}
+
+/** runsvdir processes of this prefix: the pid file's, and any whose arguments name its service dir. */
+function runsvdirsOf(prefix, serviceDir) {
+  return [...new Set([readPid(prefix), ...processes().map((p) => p.pid)])].filter((pid) => pid && isRunsvdirOf(pid, serviceDir));
 }
 
 /**
@@ -298,9 +348,8 @@ async function teardown(prefix, root) {
   const t0 = now();
   const r = spawnSync(process.execPath, [unibox, "down", "--prefix", prefix, "--reset", "--json"], { encoding: "utf8", timeout: 120_000 });
   debug("teardown: down --reset", t0);
-  const ours = () => [...new Set([readPid(prefix), ...processes().map((p) => p.pid)])].filter((pid) => pid && isRunsvdirOf(pid, serviceDir));
-  if (r.status !== 0 || ours().length > 0 || under(prefix).length > 0) {
-    const pids = ours();
+  if (r.status !== 0 || runsvdirsOf(prefix, serviceDir).length > 0 || under(prefix).length > 0) {
+    const pids = runsvdirsOf(prefix, serviceDir);
     for (const pid of pids) process.kill(pid, "SIGHUP");
     await untilNothingUnder(prefix, pids, 15_000);
     console.error(`bench/boot: down --reset of ${prefix} exited ${r.status}, left runsvdir/runsv behind; stopped by HUP. ${r.stderr ?? ""}`.trim());
@@ -376,7 +425,7 @@ function processes() {
 // Ctrl-C mid-run: stop what this suite started before exiting.
 for (const sig of ["SIGINT", "SIGTERM"]) {
   process.once(sig, () => {
-    for (const prefix of live) {
+    for (const prefix of live.keys()) {
       spawnSync(process.execPath, [unibox, "down", "--prefix", prefix, "--reset", "--json"], { timeout: 60_000 });
       const pid = readPid(prefix);
       if (pid && isRunsvdirOf(pid, join(prefix, "etc/service"))) process.kill(pid, "SIGHUP");

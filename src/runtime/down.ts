@@ -6,7 +6,8 @@ import type { CommandResult } from "../cli/output.js";
 import { acquireBootLock } from "./boot-lock.js";
 import { readSavedPlan, stopLevels } from "./box-plan.js";
 import { boxPaths } from "./paths.js";
-import { findRunsvdir, stopRunsvdir, supervisedDirs } from "./runsvdir.js";
+import { pollUntil } from "./processes.js";
+import { ownRunsvdir, stopRunsvdir, supervisedDirs } from "./runsvdir.js";
 import { stopAndWait, sv } from "./sv.js";
 import { writeFileAtomic } from "./writer.js";
 
@@ -44,8 +45,17 @@ export async function downCommand(options: { prefix: string; reset?: boolean }):
     if (options.reset) {
       const svDirs = existsSync(paths.svRoot) ? readdirSync(paths.svRoot).filter((n) => !n.startsWith(".")).map((n) => paths.sv(n)) : [];
       for (const d of svDirs) rmSync(`${paths.serviceDir}/${d.slice(paths.svRoot.length + 1)}`, { force: true });
-      if (findRunsvdir(paths.serviceDir).length > 0) await stopRunsvdir(paths.serviceDir, svDirs);
-      else if (supervisedDirs(svDirs).size > 0) await sv("exit", svDirs);
+      // Only the runsvdir boot started: on a real box the system's may supervise other services too.
+      const own = ownRunsvdir(paths.serviceDir, paths);
+      if (own !== undefined) await stopRunsvdir(paths.serviceDir, svDirs, 30_000, [own]);
+      const left = [...supervisedDirs(svDirs)];
+      if (left.length > 0) {
+        // Unlinked above, so the other runsvdir will not start them again.
+        await sv("exit", left);
+        if (!(await pollUntil(() => supervisedDirs(svDirs).size === 0, 30_000, 100))) {
+          throw new RuntimeFailure(`runsv of ${left.join(", ")} did not exit; left the generated files in place`);
+        }
+      }
       // What boot generated; logs stay.
       for (const p of [paths.etc, paths.stateRoot, paths.runDir]) rmSync(p, { recursive: true, force: true });
       // Directories boot created under a test or review-box prefix, once empty (never the system's /etc/service).

@@ -1,6 +1,6 @@
 // The runsvdir that scans the service directory: found by its arguments, started detached when none runs.
 import { spawn } from "node:child_process";
-import { closeSync, mkdirSync, openSync, readlinkSync, realpathSync, utimesSync } from "node:fs";
+import { closeSync, mkdirSync, openSync, readFileSync, readlinkSync, realpathSync, utimesSync } from "node:fs";
 import { basename } from "node:path";
 import { RuntimeFailure } from "../cli/errors.js";
 import type { BoxPaths } from "./paths.js";
@@ -55,9 +55,22 @@ export async function ensureRunsvdir(dir: string, paths: BoxPaths): Promise<{ pi
   return { pid, started: true };
 }
 
-/** HUP: runsvdir sends TERM to every runsv and exits (TERM would leave them running). Waits until all are gone. */
-export async function stopRunsvdir(dir: string, svDirs: string[], timeoutMs = 30_000): Promise<void> {
-  const pids = findRunsvdir(dir);
+/** The runsvdir unibox started on `dir` (its pid file), if it still runs; never one the system started. */
+export function ownRunsvdir(dir: string, paths: BoxPaths): number | undefined {
+  try {
+    const pid = Number(readFileSync(paths.runsvdirPidFile, "utf8").trim());
+    return findRunsvdir(dir).includes(pid) ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * HUP: runsvdir sends TERM to every runsv and exits (TERM would leave them running). Waits until the
+ * runsvdir `pids` (default: every one scanning `dir`) and the runsv of `svDirs` are gone.
+ */
+export async function stopRunsvdir(dir: string, svDirs: string[], timeoutMs = 30_000, only?: number[]): Promise<void> {
+  const pids = only ?? findRunsvdir(dir);
   for (const pid of pids) process.kill(pid, "SIGHUP");
   const runsvGone = () => supervisedDirs(svDirs).size === 0;
   const ok = await pollUntil(() => pids.every((p) => !isAlive(p)) && runsvGone(), timeoutMs, 100);

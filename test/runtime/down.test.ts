@@ -1,7 +1,13 @@
 // `unibox down` with the real runit: graceful, bounded, nothing left behind.
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { findRunsvdir } from "../../src/runtime/runsvdir.js";
+import { spawn } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { onTestFinished } from "vitest";
+import { findRunsvdir, stopRunsvdir, supervisedDirs } from "../../src/runtime/runsvdir.js";
+import { readSupervise } from "../../src/runtime/sv.js";
 import { groupMembers, testBox, waitForStatus } from "../helpers/box.js";
 
 describe("unibox down", () => {
@@ -91,5 +97,34 @@ describe("unibox down", () => {
       expect(readdirSync(`${box.prefix}/var`)).toEqual(["log"]);
       expect(existsSync(`${box.paths.logRoot}/a.main.0/current`)).toBe(true);
     }
+  });
+
+  it("leaves a runsvdir it did not start, and that runsvdir's other services, running after --reset", { timeout: 60_000 }, async () => {
+    // A "system" runsvdir already scanning the service directory, with a service of its own.
+    const system = mkdtempSync(join(tmpdir(), "unibox-system-"));
+    const scanned = join(system, "service");
+    mkdirSync(join(system, "other"), { recursive: true });
+    writeFileSync(join(system, "other/run"), "#!/bin/sh\nexec sleep 100000\n", { mode: 0o755 });
+    mkdirSync(scanned);
+    symlinkSync(join(system, "other"), join(scanned, "other"));
+    const past = new Date(Date.now() - 2000);
+    utimesSync(scanned, past, past);
+    const runsvdir = spawn("runsvdir", [scanned], { detached: true, stdio: "ignore" });
+    onTestFinished(async () => {
+      await stopRunsvdir(scanned, [join(system, "other")], 10_000, [runsvdir.pid!]);
+      rmSync(system, { recursive: true, force: true });
+    });
+    await expect.poll(() => readSupervise(join(system, "other")).state, { timeout: 5000 }).toBe("run");
+
+    const box = testBox({ "roles/a.yaml": "command: sleep 100000\n" });
+    // Linked into a runsvdir that is already running: it starts them on its next scan (up to ~5 s).
+    const r = await box.boot("--service-dir", scanned, "--wait", "15");
+    expect(r.code, r.stderr).toBe(0);
+    const down = await box.down("--reset");
+    expect(down.code, down.stderr).toBe(0);
+    expect(findRunsvdir(scanned)).toEqual([runsvdir.pid]);
+    expect(readSupervise(join(system, "other")).state).toBe("run");
+    expect(readdirSync(scanned)).toEqual(["other"]);
+    expect(supervisedDirs([box.paths.sv("a.main.0")]).size).toBe(0);
   });
 });
