@@ -11,7 +11,7 @@
 // So the boot runs delete nothing until all of them are measured: each prefix's processes are stopped
 // at once, its files are removed (`down --reset`, rm) after the last boot figure.
 import { spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, readlinkSync, realpathSync, rmSync, utimesSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, realpathSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { generateStack, median, unibox } from "./lib.js";
@@ -125,11 +125,11 @@ async function timeBoot(prefix, root, expected) {
 }
 
 /**
- * The same prefix, stopped and put back to a never-started state, started by runsvdir alone: every
- * app stopped (see quickStop), HUP to runsvdir (every runsv exits), the `down` files, runsv's supervise
- * dirs and the run/finish markers removed, the scanned dir's mtime set 2 s back, then `runsvdir -P DIR`
- * with the arguments and environment boot gives it, timed until all are `run:`. The run scripts are
- * the ones boot just wrote and timed.
+ * The same prefix, stopped, started again by runsvdir alone: every app stopped (see quickStop), HUP
+ * to runsvdir (every runsv exits), the scanned dir's mtime set 2 s back, then `runsvdir -P DIR` with
+ * the arguments and environment boot gives it, timed until all are `run:`. Same service dirs, same
+ * run scripts as the boot just timed. Nothing is deleted first (see the top): runsv's supervise dirs
+ * and the markers stay (`run` removes .stopping and .started itself); quickStop writes no `down` file.
  */
 async function timeFloor(prefix, dirs) {
   const serviceDir = join(prefix, "etc/service");
@@ -141,12 +141,10 @@ async function timeFloor(prefix, dirs) {
   if (!pid || !isRunsvdirOf(pid, serviceDir)) throw new Error(`no runsvdir of ${serviceDir} in the pid file`);
   process.kill(pid, "SIGHUP");
   await untilNothingUnder(prefix, [pid], 15_000);
-  for (const d of dirs) {
-    for (const p of ["down", "supervise", "log/supervise", ".stopping", ".started", ".last-exit", ".crashes"]) rmSync(join(d, p), { recursive: true, force: true });
-  }
+  for (const d of dirs) if (existsSync(join(d, "down"))) throw new Error(`${d}/down exists: runsv would not start it`);
   const past = new Date(Date.now() - 2000);
   utimesSync(serviceDir, past, past);
-  debug("HUP runsvdir, runsv gone, dirs reset", t);
+  debug("HUP runsvdir, runsv gone", t);
 
   const t0 = now();
   const child = spawn("runsvdir", ["-P", serviceDir, `log: ${".".repeat(200)}`], {
@@ -422,13 +420,15 @@ function processes() {
   return out;
 }
 
-// Ctrl-C mid-run: stop what this suite started before exiting.
+// Ctrl-C mid-run: stop what this suite started before exiting (HUP: runsv stops every app), then reset.
 for (const sig of ["SIGINT", "SIGTERM"]) {
   process.once(sig, () => {
     for (const prefix of live.keys()) {
+      const serviceDir = join(prefix, "etc/service");
+      for (const pid of runsvdirsOf(prefix, serviceDir)) process.kill(pid, "SIGHUP");
+      for (let i = 0; i < 300 && under(prefix).length > 0; i++) spawnSync("sleep", ["0.2"]);
       spawnSync(process.execPath, [unibox, "down", "--prefix", prefix, "--reset", "--json"], { timeout: 60_000 });
-      const pid = readPid(prefix);
-      if (pid && isRunsvdirOf(pid, join(prefix, "etc/service"))) process.kill(pid, "SIGHUP");
+      rmSync(prefix, { recursive: true, force: true });
     }
     process.exit(130);
   });

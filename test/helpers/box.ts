@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { onTestFinished } from "vitest";
 import { boxPaths } from "../../src/runtime/paths.js";
-import { pollUntil } from "../../src/runtime/processes.js";
+import { listProcesses, pollUntil } from "../../src/runtime/processes.js";
 import { findRunsvdir, stopRunsvdir } from "../../src/runtime/runsvdir.js";
 import { runCli, runJson, type CliResult } from "./cli.js";
 import { writeStack, type StackFile } from "./stack-dir.js";
@@ -71,16 +71,7 @@ export async function waitForStatus(box: TestBox, predicate: (s: Awaited<ReturnT
 
 /** Pids of live, non-zombie processes in process group `pgid`. */
 export function groupMembers(pgid: number): number[] {
-  const out: number[] = [];
-  for (const name of readdirSync("/proc")) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const stat = readFileSync(`/proc/${name}/stat`, "utf8");
-      const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      if (Number(f[2]) === pgid && f[0] !== "Z") out.push(Number(name));
-    } catch {
-      // gone
-    }
-  }
-  return out;
+  return listProcesses()
+    .filter((p) => p.pgid === pgid && p.state !== "Z")
+    .map((p) => p.pid);
 }

@@ -1,45 +1,13 @@
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { identityFromTags } from "../../src/identity/tags.js";
 import { envFileValue, resolveEnv } from "../../src/plan/env.js";
 import { buildPlan } from "../../src/plan/plan.js";
 import { loadStack } from "../../src/stack/load.js";
+import { layeredStackFiles } from "../helpers/layered-stack.js";
+import { removeStack, writeStack } from "../helpers/stack-dir.js";
 
-/** A stack with every layer kind, an empty file, trailing blanks, a multi-line file and templates. */
-export function writeLayeredStack(): string {
-  const root = mkdtempSync(join(tmpdir(), "unibox-layered-"));
-  const files: Record<string, string> = {
-    "image/image.yaml": "base: host\nrepos: []\n",
-    "roles/app.yaml": "components:\n  web: { command: ./web, port: 4000, replicas: 2 }\n  jobs: { command: ./jobs }\n",
-    "roles/db.yaml": "modes: [review]\ncommand: ./db\nport: 5500\n",
-    "envdirs/common/A": "common\n",
-    "envdirs/common/B": "common-b\n",
-    "envdirs/common/GONE": "set in common\n",
-    "envdirs/common/.hidden": "ignored\n",
-    "envdirs/review/A": "review\n",
-    "envdirs/review/TRAILING": "value with blanks \t \n",
-    "envdirs/app/A": "app\n",
-    "envdirs/app/MULTI": "first line\nsecond line\n",
-    "envdirs/app/EMPTYSTRING": "\n",
-    "envdirs/app.web/A": "app.web\n",
-    "envdirs/app.web/GONE": "",
-    "envdirs/review.app/A": "review.app\n",
-    "envdirs/review.app/DB.hbs": "postgres://127.0.0.1:{{ports.db.main}}/x?box={{box.name}}&mode={{box.mode}}\n",
-    "envdirs/review.app.web/A": "review.app.web\n",
-    "envdirs/review.app.web/SELF.hbs": "{{ports.app.web}}\n",
-  };
-  for (const [rel, text] of Object.entries(files)) {
-    mkdirSync(dirname(join(root, rel)), { recursive: true });
-    writeFileSync(join(root, rel), text);
-  }
-  symlinkSync(join(root, "envdirs/common/B"), join(root, "envdirs/app/LINKED"));
-  return root;
-}
-
-const root = writeLayeredStack();
-afterAll(() => rmSync(root, { recursive: true, force: true }));
+const root = writeStack(layeredStackFiles({ command: "./web", webPort: 4000, dbPort: 5500 }), "empty");
+afterAll(() => removeStack(root));
 
 const facts = { instanceId: "i-1", privateIp: "10.0.0.9", cpus: 2, portOffset: 10, source: "stack" as const, invokingUser: "dev" };
 

@@ -6,6 +6,7 @@ import { processEnv } from "../../src/runtime/processes.js";
 import { findRunsvdir } from "../../src/runtime/runsvdir.js";
 import { runJson } from "../helpers/cli.js";
 import { testBox, waitForStatus, type TestBox } from "../helpers/box.js";
+import { layeredStackFiles } from "../helpers/layered-stack.js";
 
 const SLEEP = "command: sleep 100000\n";
 
@@ -17,23 +18,7 @@ function layeredEnv(pid: number): Record<string, string> {
 
 describe("unibox boot", () => {
   it("gives every running process exactly the environment `unibox env` reports", async () => {
-    const box = testBox({
-      "roles/app.yaml": `components:\n  web: { command: sleep 100000, port: 7210, replicas: 2 }\n  jobs: { command: sleep 100000 }\n`,
-      "roles/db.yaml": `modes: [review]\n${SLEEP}port: 7220\n`,
-      "envdirs/common/A": "common\n",
-      "envdirs/common/GONE": "set in common\n",
-      "envdirs/common/.hidden": "ignored\n",
-      "envdirs/review/A": "review\n",
-      "envdirs/review/TRAILING": "value with blanks \t \n",
-      "envdirs/app/A": "app\n",
-      "envdirs/app/MULTI": "first line\nsecond line\n",
-      "envdirs/app/EMPTYSTRING": "\n",
-      "envdirs/app.web/A": "app.web\n",
-      "envdirs/app.web/GONE": "",
-      "envdirs/review.app/A": "review.app\n",
-      "envdirs/review.app/DB.hbs": "postgres://127.0.0.1:{{ports.db.main}}/x?box={{box.name}}\n",
-      "envdirs/review.app.web/A": "review.app.web\n",
-    });
+    const box = testBox(layeredStackFiles({ command: "sleep 100000", webPort: 7210, dbPort: 7220 }));
     expect((await box.boot("--wait", "10")).code).toBe(0);
     const status = await box.status();
     expect(status.instances.map((i) => i.name)).toEqual(["app.web.0", "app.web.1", "app.jobs.0", "db.main.0"]);
@@ -44,7 +29,7 @@ describe("unibox boot", () => {
     }
     // Spot checks that the comparison is not vacuous.
     const web1 = layeredEnv(box.pid("app.web.1"));
-    expect(web1).toMatchObject({ A: "review.app.web", PORT: "7211", DB: "postgres://127.0.0.1:7220/x?box=test", TRAILING: "value with blanks", EMPTYSTRING: "" });
+    expect(web1).toMatchObject({ A: "review.app.web", PORT: "7211", DB: "postgres://127.0.0.1:7220/x?box=test&mode=review", TRAILING: "value with blanks", EMPTYSTRING: "", LINKED: "common-b", SELF: "7210" });
     expect(web1.GONE).toBeUndefined();
     expect(layeredEnv(box.pid("app.jobs.0")).GONE).toBe("set in common");
   });
