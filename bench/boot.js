@@ -117,7 +117,10 @@ async function timeBoot(prefix, root, expected) {
     child.once("exit", (code, signal) => resolve({ code, signal, ms: now() - t0 }));
   });
   let bootExit;
-  exited.then((e) => (bootExit = e));
+  exited.then(
+    (e) => (bootExit = e),
+    () => {},
+  );
   const allRunMs = await untilAllRun(dirs, t0, 60_000, () => bootExit && bootExit.code !== 0 && `unibox boot exited ${bootExit.code}: ${stderr}`);
   const e = await exited;
   if (e.code !== 0) throw new Error(`unibox boot exited ${e.code ?? e.signal}: ${stderr}`);
@@ -229,8 +232,9 @@ async function benchDown(root, expected, name) {
   const left = [];
   for (let i = 0; i < RUNS; i++) {
     await withPrefix(root, async (prefix) => {
-      // Not `boot --wait`: its health gate is not what is measured here (and see the report on
-      // .started vs runsv's start time). Every instance `run:`, each app in its own group, settled.
+      // Not `boot --wait`: its health gate is not what is measured here (and it compares `.started`
+      // with runsv's start time, which can come later under load). Every instance `run:`, each app
+      // in its own group, settled.
       const b = await timeBoot(prefix, root, expected);
       const status = JSON.parse(unib(["status", "--prefix", prefix, "--json"]));
       const pids = status.instances.map((s) => s.pid).filter((p) => p);

@@ -76,6 +76,23 @@ describe("unibox down", () => {
     expect(db).toBeGreaterThan(app);
   });
 
+  it("keeps instances stopped after down, and boot starts them again", async () => {
+    const box = testBox({ "roles/a.yaml": "command: sleep 100000\nreplicas: 2\n" });
+    expect((await box.boot("--wait", "10")).code).toBe(0);
+    const before = (await box.status()).instances.map((i) => i.pid);
+    expect((await box.down()).code).toBe(0);
+    const stopped = await box.status();
+    expect(stopped.instances.map((i) => [i.state, i.healthy])).toEqual([["down", false], ["down", false]]);
+    // A `down` file keeps them down should runsvdir start them afresh (a reboot); boot removes it.
+    expect(existsSync(`${box.paths.sv("a.main.0")}/down`)).toBe(true);
+    const again = await box.boot("--wait", "10");
+    expect(again.code, again.stderr).toBe(0);
+    const after = await box.status();
+    expect(after.instances.every((i) => i.state === "run" && i.healthy)).toBe(true);
+    expect(after.instances.map((i) => i.pid)).not.toEqual(before);
+    expect(existsSync(`${box.paths.sv("a.main.0")}/down`)).toBe(false);
+  });
+
   it("boots again as new after down --reset, three times, leaving only logs", async () => {
     const box = testBox({
       "roles/a.yaml": "command: sleep 100000\nreplicas: 2\n",
