@@ -25,7 +25,11 @@ export function loadStack(rootDir: string): Stack {
   const image = loadImage(root);
   const errors: Diagnostic[] = [...roles.errors, ...env.errors, ...image.errors];
   const ctx: RuleContext = { root, roles: roles.roles, serviceNames: roles.names, scopes: env.scopes, image: image.image, imageYaml: image.yaml };
-  for (const rule of RULES) errors.push(...rule(ctx));
+  for (const rule of RULES) {
+    // Templates render against the boxes the roles make: with a role missing, they would report its names as unknown.
+    if (rule === templatesRule && roles.errors.length > 0) continue;
+    errors.push(...rule(ctx));
+  }
   if (errors.length > 0 || !image.image) throw new StackError(errors);
   return { root, roles: roles.roles, envScopes: env.scopes, image: image.image };
 }

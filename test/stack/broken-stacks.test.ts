@@ -505,6 +505,18 @@ describe("unibox validate on a broken stack", () => {
       'unknown name "ports.postgress.main"',
     ],
     ["says what a template parse error expected", { "envdirs/common/X.hbs": "a\n{{#if box.name}}\n" }, "envdirs/common/X.hbs:3:1", "syntax error: Expecting"],
+    [
+      "names a block argument that names no component, which strict mode alone would render as nothing",
+      { "envdirs/review.api/UP.hbs": "{{#each replicas.api.mian}}{{port}} {{/each}}\n" },
+      "envdirs/review.api/UP.hbs:1:9",
+      'unknown name "replicas.api.mian"',
+    ],
+    [
+      "names a block argument that names no service",
+      { "envdirs/common/UP.hbs": "x\n{{#each replicas.nope.web}}{{port}}{{/each}}\n" },
+      "envdirs/common/UP.hbs:2:9",
+      'unknown name "replicas.nope.web"',
+    ],
     ["says perCpu must be above 0", role("command: x\nreplicas: { perCpu: 0 }\n"), "roles/api.yaml:2:21", "replicas.perCpu: expected a number above 0, found 0"],
   ] as [string, Record<string, StackFile>, string, string][])("%s", async (_name, files, at, message) => {
     const { code, stderr } = await runValidate(writeStack(files));

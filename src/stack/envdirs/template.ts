@@ -22,13 +22,25 @@ export class TemplateError extends Error {
 }
 
 const cache = new Map<string, HandlebarsTemplateDelegate>();
+const MISSING_BLOCK = "unibox: block over a missing name";
+
+// Strict mode checks plain {{names}}, not the argument of a block helper: `{{#each replicas.api.wbe}}`
+// would render nothing in silence. These wrappers make a missing argument an error too.
+const hbs = Handlebars.create();
+for (const name of ["each", "with"]) {
+  const builtin = hbs.helpers[name];
+  hbs.registerHelper(name, function (this: unknown, ...args: unknown[]) {
+    if (args.length < 2 || args[0] === undefined || args[0] === null) throw new Error(MISSING_BLOCK);
+    return (builtin as (...a: unknown[]) => unknown).apply(this, args);
+  });
+}
 
 /** Renders `source` strictly (an unknown name is an error) and without HTML escaping (values are URLs, not HTML). */
 export function renderTemplate(source: string, context: TemplateContext): string {
   let compiled = cache.get(source);
   try {
     if (!compiled) {
-      compiled = Handlebars.compile(source, { strict: true, noEscape: true, knownHelpersOnly: false });
+      compiled = hbs.compile(source, { strict: true, noEscape: true });
       cache.set(source, compiled);
     }
     return compiled(context);
@@ -41,6 +53,12 @@ export function renderTemplate(source: string, context: TemplateContext): string
       const col = Number(missing[2]) + 1;
       const expr = expressionAt(source, line, col);
       throw new TemplateError(`unknown name "${expr}"`, line, col);
+    }
+    // A block over a missing path: a TypeError deep in it (`replicas.nope.web`), or our wrappers' error.
+    const reading = /Cannot read properties of undefined \(reading '([^']+)'\)/.exec(message);
+    if (reading || message === MISSING_BLOCK) {
+      const at = missingBlockArgument(source, context) ?? { expression: reading?.[1] ?? "?", line: 1, col: 1 };
+      throw new TemplateError(`unknown name "${at.expression}"`, at.line, at.col);
     }
     // Parse errors span lines: "Parse error on line 3:", the source, a caret, "Expecting ..., got 'EOF'".
     const parse = /on line (\d+)/.exec(message);
@@ -58,4 +76,30 @@ function expressionAt(source: string, line: number, col: number): string {
   const close = text.indexOf("}}", open);
   if (open === -1 || close === -1) return text.trim();
   return text.slice(open + 2, close).replace(/^[#/^~\s]+|[~\s]+$/g, "").split(/\s+/).find((w) => /[a-z]/i.test(w) && !["if", "each", "with", "unless"].includes(w)) ?? "";
+}
+
+/** The first block (`{{#each a.b}}`, `{{#with a.b}}`) whose argument names nothing in `context`, and where it is. */
+function missingBlockArgument(source: string, context: object): { expression: string; line: number; col: number } | undefined {
+  let found: { expression: string; line: number; col: number } | undefined;
+  const visit = (node: hbs.AST.Node | undefined): void => {
+    if (!node || found) return;
+    if (node.type === "Program") (node as hbs.AST.Program).body.forEach(visit);
+    if (node.type === "BlockStatement") {
+      const block = node as hbs.AST.BlockStatement;
+      const arg = block.params[0] as hbs.AST.PathExpression | undefined;
+      if (arg?.type === "PathExpression" && arg.depth === 0 && resolve(context, arg.parts) === undefined) {
+        found = { expression: arg.original, line: arg.loc.start.line, col: arg.loc.start.column + 1 };
+      }
+      visit(block.program);
+      visit(block.inverse);
+    }
+  };
+  visit(Handlebars.parse(source));
+  return found;
+}
+
+function resolve(value: unknown, parts: string[]): unknown {
+  let v = value;
+  for (const p of parts) v = v !== null && typeof v === "object" ? (v as Record<string, unknown>)[p] : undefined;
+  return v;
 }
