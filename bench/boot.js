@@ -26,15 +26,13 @@ const debug = process.env.BENCH_DEBUG ? (what, since) => console.error(`bench/bo
 export default async function benchBoot() {
   const rows = [];
   const deferred = [];
-  const roots = [];
   try {
     for (const [services, replicas] of [
       [2, 3],
       [100, 3],
     ]) {
       const n = services * replicas;
-      const root = generateStack(services, replicas, "sleep 100000");
-      roots.push(root);
+      const root = stack(services, replicas);
       const boots = [];
       const exits = [];
       const floors = [];
@@ -68,29 +66,39 @@ export default async function benchBoot() {
   } finally {
     for (const d of deferred) await teardownOnce(d.prefix, d.root);
     for (const root of roots) rmSync(root, { recursive: true, force: true });
+    roots.clear();
   }
 
   // down: 6 instances whose apps exit on TERM at once.
   {
-    const root = generateStack(2, 3, "sleep 100000");
+    const root = stack(2, 3);
     try {
       rows.push(await benchDown(root, 6, "down, 6 instances, apps stop at once on TERM"));
     } finally {
       rmSync(root, { recursive: true, force: true });
+      roots.delete(root);
     }
   }
   // down: 5 such instances and one that ignores TERM (its children too), grace 2 s.
   {
-    const root = generateStack(1, 5, "sleep 100000");
+    const root = stack(1, 5);
     const stubborn = `sh -c 'trap "" TERM; while :; do sleep 1; done'`;
     writeFileSync(join(root, "roles/stubborn.yaml"), `command: ${JSON.stringify(stubborn)}\nreplicas: 1\nmodes: [review, production]\nstop: { grace: 2s }\n`);
     try {
       rows.push(await benchDown(root, 6, "down, 6 instances, one ignores TERM (stop grace 2s)"));
     } finally {
       rmSync(root, { recursive: true, force: true });
+      roots.delete(root);
     }
   }
   return rows;
+}
+
+/** A generated stack of apps that start at once (`sleep`), remembered for the signal handler. */
+function stack(services, replicas) {
+  const root = generateStack(services, replicas, "sleep 100000");
+  roots.add(root);
+  return root;
 }
 
 const fmt = (values) => values.map((v) => v.toFixed(0)).join("/");
@@ -288,7 +296,9 @@ function unib(args) {
 
 // ---- prefixes: fresh per run, always torn down -------------------------------------------------
 
+/** Prefixes not yet torn down (prefix → stack root), and the generated stacks: for the signal handler. */
 const live = new Map();
+const roots = new Set();
 
 /**
  * Runs `fn` on a fresh prefix, then tears it down. With `deferred` (a list), only its processes are
@@ -424,16 +434,37 @@ function processes() {
   return out;
 }
 
-// Ctrl-C mid-run: stop what this suite started before exiting (HUP: runsv stops every app), then reset.
+// Ctrl-C or TERM mid-run: stop what this suite started (apps by pid as in quickStop, then runsvdir by
+// HUP), reset and remove each prefix and stack, then exit.
 for (const sig of ["SIGINT", "SIGTERM"]) {
   process.once(sig, () => {
-    for (const prefix of live.keys()) {
+    const waitFor = (done, secs) => {
+      for (let i = 0; i < secs * 5 && !done(); i++) spawnSync("sleep", ["0.2"]);
+    };
+    const svEnv = { ...process.env, SVDIR: "/nonexistent" };
+    for (const [prefix] of live) {
       const serviceDir = join(prefix, "etc/service");
+      const svRoot = join(prefix, "etc/unibox/sv");
+      const dirs = existsSync(svRoot) ? readdirSync(svRoot).filter((n) => !n.startsWith(".")).map((n) => join(svRoot, n)) : [];
+      if (dirs.length > 0 && runsvdirsOf(prefix, serviceDir).length > 0) {
+        for (const d of dirs) writeFileSync(join(d, ".stopping"), "");
+        spawnSync("sv", ["once", ...dirs], { env: svEnv });
+        const status = spawnSync("sv", ["status", ...dirs], { encoding: "utf8", env: svEnv }).stdout ?? "";
+        for (const m of status.matchAll(/^run: .+?: \(pid (\d+)\)/gm)) {
+          try {
+            process.kill(Number(m[1]), "SIGTERM");
+          } catch {
+            // gone meanwhile
+          }
+        }
+        waitFor(() => !/^run: /m.test(spawnSync("sv", ["status", ...dirs], { encoding: "utf8", env: svEnv }).stdout ?? ""), 15);
+      }
       for (const pid of runsvdirsOf(prefix, serviceDir)) process.kill(pid, "SIGHUP");
-      for (let i = 0; i < 300 && under(prefix).length > 0; i++) spawnSync("sleep", ["0.2"]);
+      waitFor(() => under(prefix).length === 0, 30);
       spawnSync(process.execPath, [unibox, "down", "--prefix", prefix, "--reset", "--json"], { timeout: 60_000 });
       rmSync(prefix, { recursive: true, force: true });
     }
+    for (const root of roots) rmSync(root, { recursive: true, force: true });
     process.exit(130);
   });
 }

@@ -3,7 +3,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { execa } from "execa";
 import type { BoxPaths } from "./paths.js";
-import { readSupervise, type SvState } from "./sv.js";
+import { readSupervise, type SuperviseStatus } from "./sv.js";
 
 /** Without a health spec, an instance counts as healthy once it has stayed up this long (a crash loop never does). */
 export const MIN_UPTIME_SECS = 1;
@@ -11,7 +11,7 @@ const STAMP_SLACK_MS = 500;
 
 export interface InstanceHealth {
   name: string;
-  state: SvState["state"];
+  state: SuperviseStatus["state"];
   pid?: number;
   uptimeSeconds?: number;
   healthy: boolean;

@@ -1,0 +1,79 @@
+// The files of a service directory, as data: golden files for the sample stack's api.web.1 and router.
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+import { identityFromTags } from "../../src/identity/tags.js";
+import { buildPlan } from "../../src/plan/plan.js";
+import { stopLevels } from "../../src/runtime/box-plan.js";
+import { boxPaths } from "../../src/runtime/paths.js";
+import { instanceFiles } from "../../src/runtime/service-dir.js";
+import { shellQuote } from "../../src/runtime/templates.js";
+import { loadStack } from "../../src/stack/load.js";
+
+const root = fileURLToPath(new URL("../..", import.meta.url));
+const stack = loadStack(root);
+const paths = boxPaths("/box");
+const plan = buildPlan(stack, identityFromTags({ "unibox:mode": "review", "unibox:box": "qa" }, stack), {
+  instanceId: "i-0abc",
+  privateIp: "10.1.2.3",
+  cpus: 2,
+  portOffset: 0,
+  source: "image",
+  invokingUser: "dev",
+  appsDir: "/box/opt/unibox/apps",
+  stateRoot: paths.stateRoot,
+});
+const filesOf = (name: string) => {
+  const instance = plan.instances.find((i) => i.name === name)!;
+  const files = instanceFiles(stack, plan, instance, paths, { chpstUser: instance.user, owner: { uid: 1000, gid: 1000 } });
+  // The checkout's own path varies from machine to machine: the golden files say <stack>.
+  return Object.fromEntries(files.files.map((f) => [f.path.replace(`${paths.sv(name)}/`, ""), String(f.contents).replaceAll(stack.root, "<stack>")]));
+};
+
+describe("instanceFiles", () => {
+  it.each(["run", "check", "control/t", "finish", "log/run"])("writes api.web.1's %s as the golden file says", async (file) => {
+    await expect(filesOf("api.web.1")[file]).toMatchFileSnapshot(`golden/api.web.1/${file.replace("/", "-")}`);
+  });
+
+  it("writes the router's run script, which waits for every api.web replica", async () => {
+    await expect(filesOf("router.main.0").run).toMatchFileSnapshot("golden/router.main.0/run");
+  });
+
+  it("copies each env layer as regular files readable by the user alone, templates rendered, generated last", () => {
+    const instance = plan.instances.find((i) => i.name === "api.web.1")!;
+    const files = instanceFiles(stack, plan, instance, paths, { chpstUser: "unibox", owner: { uid: 1000, gid: 1000 } });
+    const env = files.files.filter((f) => f.path.startsWith(paths.env("api.web.1")));
+    expect(env.every((f) => f.mode === 0o600 && f.owner?.uid === 1000)).toBe(true);
+    expect(Object.fromEntries(env.map((f) => [f.path.slice(paths.env("api.web.1").length + 1), String(f.contents)]))).toMatchObject({
+      "5-review.api/DATABASE_URL": "postgres://api@127.0.0.1:5432/api\n",
+      "6-generated/PORT": "3001\n",
+      "6-generated/UNIBOX_INSTANCE": "api.web.1\n",
+    });
+  });
+
+  it("gives the same fingerprint for the same inputs and a new one when a layer changes", () => {
+    const instance = plan.instances.find((i) => i.name === "api.web.1")!;
+    const a = instanceFiles(stack, plan, instance, paths, {});
+    const b = instanceFiles(stack, plan, instance, paths, {});
+    const other = instanceFiles(stack, { ...plan, templateContext: { ...plan.templateContext, ports: { ...plan.templateContext.ports, postgres: { main: 6000 } } } }, instance, paths, {});
+    expect(a.fingerprint).toBe(b.fingerprint);
+    expect(other.fingerprint).not.toBe(a.fingerprint);
+  });
+});
+
+describe("stopLevels", () => {
+  it("stops the router first, then api, then what api needs", () => {
+    expect(stopLevels(plan).map((level) => [...new Set(level.map((n) => n.split(".")[0]))])).toEqual([["router"], ["api"], ["postgres", "redis"]]);
+  });
+});
+
+describe("shellQuote", () => {
+  it.each([
+    ["plain", "plain"],
+    ["/path/to/x.y", "/path/to/x.y"],
+    ["two words", "'two words'"],
+    ["it's", "'it'\\''s'"],
+    ["$PORT", "'$PORT'"],
+  ])("quotes %j as %s", (input, expected) => {
+    expect(shellQuote(input)).toBe(expected);
+  });
+});
