@@ -54,8 +54,16 @@ const COMMANDS: CommandSpec[] = [
     extra: (cmd) =>
       cmd
         .option("--service-dir <dir>", "the directory runsvdir scans (default: <prefix>/etc/service, links followed)")
-        .option("--wait <secs>", "return when every instance is healthy; exit 4 if not within secs"),
+        .option("--wait <secs>", "return when every instance is healthy; exit 4 if not within secs")
+        .option("--status-port <port>", "port of the box's health endpoint, unibox.status (plus the port offset; 0: none)", "9100"),
     run: async (o) => (await import("../runtime/boot.js")).bootCommand(o as never),
+  },
+  {
+    name: "serve-status",
+    summary: "the box's health endpoint (GET /health: 200 while every instance is healthy); boot runs it as unibox.status",
+    options: ["prefix"],
+    extra: (cmd) => cmd.requiredOption("--port <port>", "port to listen on").option("--host <addr>", "address to listen on", "127.0.0.1"),
+    run: async (o) => (await import("../runtime/status-service.js")).serveStatusCommand(o as never),
   },
   {
     name: "status",

@@ -8,6 +8,8 @@ import { loadPlan, type PlanOptions } from "../plan/load-plan.js";
 import type { Plan, PlannedInstance } from "../plan/plan.js";
 import type { Stack } from "../stack/types.js";
 import { acquireBootLock } from "./boot-lock.js";
+import type { SavedPlan } from "./box-plan.js";
+import { DEFAULT_STATUS_PORT, STATUS_INSTANCE, statusInstance } from "./status-service.js";
 import { instancesHealth, logTail, type InstanceHealth } from "./health.js";
 import { boxPaths, type BoxPaths } from "./paths.js";
 import { pollUntil } from "./processes.js";
@@ -21,6 +23,8 @@ export interface BootOptions extends PlanOptions {
   prefix: string;
   serviceDir?: string;
   wait?: string;
+  /** The status service's port before the box's port offset; "0" runs none. */
+  statusPort?: string;
 }
 
 export interface BootReport {
@@ -40,7 +44,7 @@ export async function bootCommand(options: BootOptions): Promise<CommandResult> 
   const report = await boot(options);
   if (waitSecs !== undefined) {
     const paths = boxPaths(options.prefix, report.serviceDir);
-    const names = [...report.added, ...report.changed, ...report.unchanged];
+    const names = [...report.added, ...report.changed, ...report.unchanged].filter((n) => n !== STATUS_INSTANCE);
     report.instances = await waitHealthy(paths, names, waitSecs * 1000);
     const sick = report.instances.filter((i) => !i.healthy);
     if (sick.length > 0) {
@@ -73,17 +77,22 @@ export async function boot(options: BootOptions): Promise<BootReport> {
   const preliminary = boxPaths(options.prefix, serviceDirArg);
   const { stack, plan } = await loadPlan(options);
   const paths = boxPaths(options.prefix, realServiceDir(preliminary.serviceDir));
+  const statusPort = intOption(options.statusPort, "--status-port", DEFAULT_STATUS_PORT);
+  // A box booted from an image answers its load balancer; a development box only this machine.
+  const status = statusPort === 0 ? undefined : statusInstance(paths, statusPort + plan.portOffset, existsSync(`${paths.opt}/manifest.json`) ? "0.0.0.0" : "127.0.0.1");
   const release = acquireBootLock(paths);
   try {
-    return await converge(stack, plan, paths);
+    return await converge(stack, plan, paths, status);
   } finally {
     release();
   }
 }
 
-async function converge(stack: Stack, plan: Plan, paths: BoxPaths): Promise<BootReport> {
+async function converge(stack: Stack, plan: Plan, paths: BoxPaths, status: PlannedInstance | undefined): Promise<BootReport> {
   const runAs = resolveUsers(plan);
   const desired = plan.instances.map((i) => instanceFiles(stack, plan, i, paths, runAs.get(i.name)!));
+  // The status service is written, linked and restarted like an instance, but is not one of the plan's.
+  if (status) desired.push(instanceFiles(stack, plan, status, paths, {}));
   const planned = new Set(desired.map((d) => d.instance));
   const existing = existsSync(paths.svRoot) ? readdirSync(paths.svRoot).filter((n) => !n.startsWith(".")) : [];
   const removed = existing.filter((n) => !planned.has(n));
@@ -106,7 +115,8 @@ async function converge(stack: Stack, plan: Plan, paths: BoxPaths): Promise<Boot
     if (isNew || applied === undefined) writeApplied(paths, files);
   }
   ensureDir({ path: paths.etc, mode: 0o755 });
-  writeFileAtomic({ path: paths.planFile, mode: 0o644, contents: `${JSON.stringify({ plan, serviceDir: paths.serviceDir, root: stack.root }, null, 2)}\n` });
+  const saved: SavedPlan = { plan, serviceDir: paths.serviceDir, root: stack.root, statusUrl: status && `http://127.0.0.1:${status.port}/health` };
+  writeFileAtomic({ path: paths.planFile, mode: 0o644, contents: `${JSON.stringify(saved, null, 2)}\n` });
 
   for (const files of desired) symlinkAtomic(paths.sv(files.instance), paths.link(files.instance));
   const runsvdir = await ensureRunsvdir(paths.serviceDir, paths);
@@ -115,7 +125,7 @@ async function converge(stack: Stack, plan: Plan, paths: BoxPaths): Promise<Boot
   const supervised = supervisedInstances(paths, [...changed, ...unchanged]);
   await Promise.all(
     changed.map(async (name) => {
-      const instance = plan.instances.find((i) => i.name === name)!;
+      const instance = plan.instances.find((i) => i.name === name) ?? status!;
       if (supervised.has(name)) await sv("restart", [paths.sv(name)], restartWaitSecs(instance));
       writeApplied(paths, desired.find((d) => d.instance === name)!);
     }),

@@ -8,6 +8,8 @@ export interface SavedPlan {
   plan: Plan;
   serviceDir: string;
   root: string;
+  /** The status service's health URL, when boot runs one. */
+  statusUrl?: string;
 }
 
 /** The saved plan, or a failure saying nothing was booted under this prefix. */
@@ -39,4 +41,9 @@ export function stopLevels(plan: Plan): string[][] {
     (levels[l] ??= []).push(...byService.get(service)!);
   }
   return levels.filter(Boolean).reverse();
+}
+
+/** Stop groups for `down`: the status service first (the box is going down), then the stack's. */
+export function downLevels(plan: Plan, withStatus: boolean): string[][] {
+  return withStatus ? [["unibox.status"], ...stopLevels(plan)] : stopLevels(plan);
 }

@@ -4,7 +4,8 @@ import { dirname } from "node:path";
 import { RuntimeFailure } from "../cli/errors.js";
 import type { CommandResult } from "../cli/output.js";
 import { acquireBootLock } from "./boot-lock.js";
-import { readSavedPlan, stopLevels } from "./box-plan.js";
+import { downLevels, readSavedPlan } from "./box-plan.js";
+import { STATUS_INSTANCE } from "./status-service.js";
 import { boxPaths } from "./paths.js";
 import { pollUntil } from "./processes.js";
 import { ownRunsvdir, stopRunsvdir, supervisedDirs } from "./runsvdir.js";
@@ -31,14 +32,15 @@ export async function downCommand(options: { prefix: string; reset?: boolean }):
   const stopped: string[] = [];
   const failed: string[] = [];
   try {
-    for (const level of stopLevels(saved.plan)) {
+    for (const level of downLevels(saved.plan, saved.statusUrl !== undefined)) {
       // A `down` file keeps an instance stopped should runsvdir restart (a reboot); boot removes it.
       for (const name of level) if (existsSync(paths.sv(name))) writeFileAtomic({ path: `${paths.sv(name)}/down`, mode: 0o644, contents: "" });
       const dirs = [...supervisedDirs(level.map((n) => paths.sv(n)))];
-      const grace = Math.max(0, ...saved.plan.instances.filter((i) => level.includes(i.name)).map((i) => i.stop.graceMs / 1000));
+      const grace = Math.max(5, ...saved.plan.instances.filter((i) => level.includes(i.name)).map((i) => i.stop.graceMs / 1000));
       // control/t escalates to KILL after the grace; sv's wait covers it with a margin.
-      const r = await stopAndWait(dirs, (grace + 5) * 1000);
-      stopped.push(...r.stopped.map((d) => d.slice(paths.svRoot.length + 1)));
+      // Hundreds of instances stopping at once share two cores: the margin grows with their number.
+      const r = await stopAndWait(dirs, (grace + 5 + dirs.length / 20) * 1000);
+      stopped.push(...r.stopped.map((d) => d.slice(paths.svRoot.length + 1)).filter((n) => n !== STATUS_INSTANCE));
       failed.push(...r.failed.map((d) => d.slice(paths.svRoot.length + 1)));
     }
     if (failed.length > 0 && !options.reset) throw new RuntimeFailure(`could not stop: ${failed.join(", ")}`);

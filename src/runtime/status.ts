@@ -3,6 +3,7 @@ import { table, type CommandResult } from "../cli/output.js";
 import { readSavedPlan } from "./box-plan.js";
 import { instancesHealth } from "./health.js";
 import { boxPaths } from "./paths.js";
+import { STATUS_INSTANCE } from "./status-service.js";
 
 export async function statusCommand(options: { prefix: string; json?: boolean }): Promise<CommandResult> {
   const base = boxPaths(options.prefix);
@@ -21,6 +22,9 @@ export async function statusCommand(options: { prefix: string; json?: boolean })
     port: saved.plan.instances.find((i) => i.name === h.name)?.port ?? null,
   }));
   const healthy = instances.filter((i) => i.healthy).length;
+  // The box's own health endpoint, reported apart from the stack's instances.
+  const [service] = saved.statusUrl ? await instancesHealth(paths, [STATUS_INSTANCE]) : [];
+  const statusService = service && { url: saved.statusUrl, state: service.state, pid: service.pid ?? null, healthy: service.healthy };
   const rows = [
     ["INSTANCE", "STATE", "PID", "UPTIME", "HEALTHY", "PORT", "LAST EXIT"],
     ...instances.map((i) => [
@@ -34,8 +38,13 @@ export async function statusCommand(options: { prefix: string; json?: boolean })
     ]),
   ];
   return {
-    json: { mode: saved.plan.mode, box: saved.plan.box, instances },
-    text: `${saved.plan.mode} box "${saved.plan.box.name}" under ${paths.prefix}: ${healthy}/${instances.length} healthy\n\n${table(rows)}`,
+    json: { mode: saved.plan.mode, box: saved.plan.box, instances, statusService: statusService ?? null },
+    text: [
+      `${saved.plan.mode} box "${saved.plan.box.name}" under ${paths.prefix}: ${healthy}/${instances.length} healthy`,
+      statusService ? `health endpoint ${statusService.url}: ${statusService.state}${statusService.healthy ? "" : " (not answering)"}` : "no health endpoint (booted with --status-port 0)",
+      "",
+      table(rows),
+    ].join("\n"),
     exitCode: 0,
   };
 }

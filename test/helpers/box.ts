@@ -1,5 +1,6 @@
 // A box on a temporary prefix, booted with the real runit, always torn down by pid after the test.
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { onTestFinished } from "vitest";
@@ -32,12 +33,14 @@ export function testBox(files: Record<string, StackFile>, tags: Record<string, s
   writeFileSync(tagsFile, JSON.stringify(tags));
   const paths = boxPaths(prefix);
   const common = ["--root", root, "--prefix", prefix];
+  let statusPort: number | undefined;
   const box: TestBox = {
     root,
     prefix,
     tagsFile,
     paths,
-    boot: (...extra) => runCli(["boot", ...common, "--tags-file", tagsFile, ...extra]),
+    // Each box gets a port of its own for unibox.status: test files run side by side.
+    boot: async (...extra) => runCli(["boot", ...common, "--tags-file", tagsFile, "--status-port", String((statusPort ??= await freePort())), ...extra]),
     status: () => runJson(["status", "--prefix", prefix]),
     down: (...extra) => runCli(["down", "--prefix", prefix, ...extra]),
     pid: (instance) => Number(readFileSync(`${paths.sv(instance)}/supervise/pid`, "utf8")),
@@ -74,4 +77,16 @@ export function groupMembers(pgid: number): number[] {
   return listProcesses()
     .filter((p) => p.pgid === pgid && p.state !== "Z")
     .map((p) => p.pid);
+}
+
+/** A TCP port nothing listens on right now (the kernel's pick). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
 }
