@@ -44,7 +44,7 @@ export async function bootCommand(options: BootOptions): Promise<CommandResult> 
   const report = await boot(options);
   if (waitSecs !== undefined) {
     const paths = boxPaths(options.prefix, report.serviceDir);
-    const names = [...report.added, ...report.changed, ...report.unchanged].filter((n) => n !== STATUS_INSTANCE);
+    const names = [...report.added, ...report.changed, ...report.unchanged];
     report.instances = await waitHealthy(paths, names, waitSecs * 1000);
     const sick = report.instances.filter((i) => !i.healthy);
     if (sick.length > 0) {
@@ -134,7 +134,9 @@ async function converge(stack: Stack, plan: Plan, paths: BoxPaths, status: Plann
   for (const n of downed) rmSync(`${paths.sv(n)}/down`, { force: true });
   await sv("up", downed.filter((n) => supervised.has(n)).map((n) => paths.sv(n)));
 
-  return { mode: plan.mode, prefix: paths.prefix, serviceDir: paths.serviceDir, runsvdir, added, changed, removed, unchanged };
+  // The status service is reported apart: the lists are the stack's instances.
+  const own = (list: string[]) => list.filter((n) => n !== STATUS_INSTANCE);
+  return { mode: plan.mode, prefix: paths.prefix, serviceDir: paths.serviceDir, runsvdir, added: own(added), changed: own(changed), removed: own(removed), unchanged: own(unchanged) };
 }
 
 function restartWaitSecs(instance: PlannedInstance): number {

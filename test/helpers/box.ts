@@ -18,6 +18,8 @@ export interface TestBox {
   tagsFile: string;
   paths: ReturnType<typeof boxPaths>;
   boot(...extra: string[]): Promise<CliResult>;
+  /** `boot --json`: the report (added, changed, removed, unchanged, runsvdir). */
+  bootJson(...extra: string[]): Promise<any>;
   status(): Promise<{ instances: { name: string; state: string; pid: number | null; healthy: boolean; lastExit: unknown }[] }>;
   down(...extra: string[]): Promise<CliResult>;
   /** The pid runsv reports for an instance (the app: exec all the way). */
@@ -41,6 +43,7 @@ export function testBox(files: Record<string, StackFile>, tags: Record<string, s
     paths,
     // Each box gets a port of its own for unibox.status: test files run side by side.
     boot: async (...extra) => runCli(["boot", ...common, "--tags-file", tagsFile, "--status-port", String((statusPort ??= await freePort())), ...extra]),
+    bootJson: async (...extra) => runJson(["boot", ...common, "--tags-file", tagsFile, "--status-port", String((statusPort ??= await freePort())), ...extra]),
     status: () => runJson(["status", "--prefix", prefix]),
     down: (...extra) => runCli(["down", "--prefix", prefix, ...extra]),
     pid: (instance) => Number(readFileSync(`${paths.sv(instance)}/supervise/pid`, "utf8")),

@@ -39,7 +39,7 @@ describe("unibox boot", () => {
     expect((await box.boot("--wait", "10")).code).toBe(0);
     const before = (await box.status()).instances.map((i) => i.pid);
     const mtime = statSync(`${box.paths.sv("a.main.0")}/run`).mtimeMs;
-    const second = await runJson(["boot", "--root", box.root, "--prefix", box.prefix, "--tags-file", box.tagsFile]);
+    const second = await box.bootJson();
     expect(second).toMatchObject({ added: [], changed: [], removed: [], unchanged: ["a.main.0", "a.main.1", "a.main.2"], runsvdir: { started: false } });
     expect((await box.status()).instances.map((i) => i.pid)).toEqual(before);
     expect(statSync(`${box.paths.sv("a.main.0")}/run`).mtimeMs).toBe(mtime);
@@ -55,7 +55,7 @@ describe("unibox boot", () => {
     const before = Object.fromEntries((await box.status()).instances.map((i) => [i.name, i.pid]));
     writeFileSync(`${box.root}/envdirs/app.web/X`, "2\n");
     writeFileSync(`${box.root}/roles/app.yaml`, `components:\n  web: { command: sleep 100000, replicas: 1 }\n  jobs: { command: sleep 100000 }\n`);
-    const report = await runJson(["boot", "--root", box.root, "--prefix", box.prefix, "--tags-file", box.tagsFile, "--wait", "10"]);
+    const report = await box.bootJson("--wait", "10");
     expect(report).toMatchObject({ added: [], changed: ["app.web.0"], removed: ["app.web.1"], unchanged: ["app.jobs.0", "other.main.0"] });
     const after = Object.fromEntries((await box.status()).instances.map((i) => [i.name, i.pid]));
     expect(Object.keys(after)).toEqual(["app.web.0", "app.jobs.0", "other.main.0"]);

@@ -27,7 +27,8 @@ describe("a boot killed with SIGKILL", () => {
       "roles/b.yaml": "command: sleep 100000\nneeds: [a]\n",
       "envdirs/a/VERSION": "0\n",
     });
-    const args = ["--root", box.root, "--prefix", box.prefix, "--tags-file", box.tagsFile];
+    // No status service in the killed boots: the default port would be shared with boxes of other test files.
+    const args = ["--root", box.root, "--prefix", box.prefix, "--tags-file", box.tagsFile, "--status-port", "0"];
     // Node and the CLI load in ~150 ms here and a boot of this stack ends by ~300 ms: these moments land in every phase.
     const moments = [60, 100, 140, 160, 180, 200, 220, 240, 260, 280, 300, 340, 400, 560];
     for (const [n, ms] of moments.entries()) {
