@@ -1,8 +1,8 @@
 // Where the tags come from, in order (DESIGN.md §2): --tags-file/--tag, else IMDSv2, else DescribeTags.
 import { networkInterfaces } from "node:os";
 import { IdentityError } from "../cli/errors.js";
-import { describeInstanceTags, type Ec2Sender } from "./describe-tags.js";
-import { imdsEndpoint, readImdsTags, type ImdsOptions } from "./imds.js";
+import type { Ec2Sender } from "./describe-tags.js";
+import type { ImdsOptions } from "./imds.js";
 import { ENABLE_IMDS_TAGS_HINT, type Tags } from "./tags.js";
 import { parseTagOptions, readTagsFile } from "./tags-file.js";
 
@@ -37,6 +37,8 @@ export async function readTags(options: ReadTagsOptions): Promise<{ tags: Tags; 
   }
 
   const imds = options.imds ?? {};
+  // Loaded only when the tags are not given: a boot with --tags-file pays for neither SDK.
+  const { imdsEndpoint, readImdsTags } = await import("./imds.js");
   const result = await readImdsTags({ ...imds, waitMs: options.tagWaitMs });
   if (result.kind === "unreachable") {
     throw new IdentityError(
@@ -57,6 +59,7 @@ export async function readTags(options: ReadTagsOptions): Promise<{ tags: Tags; 
     return { tags: result.tags, facts: { instanceId: result.instanceId, privateIp, source: "imds" } };
   }
   // tags-disabled: IMDS did not wait, so DescribeTags gets the whole wait.
+  const { describeInstanceTags } = await import("./describe-tags.js");
   const tags = await describeInstanceTags({
     instanceId: result.instanceId,
     region: result.region,

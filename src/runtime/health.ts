@@ -1,7 +1,7 @@
 // Is an instance up and healthy? runsv's state, then its check script (runit 2.1.2's `sv check`
 // says "ok" for a service that is down but wanted up, so the state is read first).
 import { existsSync, readFileSync } from "node:fs";
-import { execa } from "execa";
+import { runProgram } from "./exec.js";
 import type { BoxPaths } from "./paths.js";
 import { readSupervise, type SuperviseStatus } from "./sv.js";
 
@@ -52,8 +52,8 @@ export async function instancesHealth(paths: BoxPaths, names: string[], concurre
       if (startedAt === undefined || startedAt * 1000 < (supervise[i].sinceMs ?? Infinity) - STAMP_SLACK_MS) continue;
       const check = `${dirs[i]}/check`;
       if (existsSync(check)) {
-        const c = await execa(check, { reject: false, cwd: dirs[i], timeout: 30_000, stdin: "ignore", stdout: "ignore", stderr: "ignore" });
-        r.healthy = c.exitCode === 0;
+        const c = await runProgram(check, [], { cwd: dirs[i], timeoutMs: 30_000 });
+        r.healthy = c.code === 0;
       } else {
         r.healthy = Date.now() / 1000 - startedAt >= MIN_UPTIME_SECS;
       }

@@ -1,6 +1,6 @@
 // Reading and driving runsv through `sv` and the files it keeps in supervise/.
 import { closeSync, constants, existsSync, openSync, readFileSync } from "node:fs";
-import { execa } from "execa";
+import { runProgram } from "./exec.js";
 
 /** The state runsv wrote last, without a process (supervise/stat: run, down, finish). */
 export function readStat(dir: string): string | undefined {
@@ -16,8 +16,8 @@ export function readStat(dir: string): string | undefined {
 export async function sv(verb: string, dirs: string[], waitSecs?: number): Promise<{ code: number; output: string }> {
   if (dirs.length === 0) return { code: 0, output: "" };
   const args = waitSecs === undefined ? [verb, ...dirs] : ["-w", String(Math.ceil(waitSecs)), verb, ...dirs];
-  const r = await execa("sv", args, { reject: false, all: true, env: { SVDIR: "/nonexistent" } });
-  return { code: r.exitCode ?? 1, output: r.all ?? "" };
+  // Paths are absolute; SVDIR unset would send a bare name to /etc/service.
+  return runProgram("sv", args, { env: { ...process.env, SVDIR: "/nonexistent" }, capture: true });
 }
 
 /**
