@@ -36,9 +36,15 @@ done
 echo "$job"
 case $job in *'"status":"done"'*) ;; *) echo "the job was not done within 10 s" >&2; exit 1 ;; esac
 
+health="http://127.0.0.1:$((9100 + offset))/health"
+echo
+echo "== the box's health endpoint (unibox.status), what a load balancer checks: GET $health"
+curl -sS -w ' (HTTP %{http_code})\n' "$health"
+
 cat <<DONE
 
 The review box is up: $url
+  health:   $health
   status:   npx unibox status --prefix $prefix
   restart:  npx unibox restart api.web --prefix $prefix     (one replica at a time, no request lost)
   logs:     $prefix/var/log/unibox/<instance>/current
