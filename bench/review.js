@@ -1,6 +1,6 @@
 // The sample stack as a review box: boot to all healthy, and a rolling vs a naive restart of api.web under load.
 import { spawn, spawnSync } from "node:child_process";
-import { chmodSync, mkdtempSync, rmSync } from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startLoad } from "./http-load.js";
@@ -63,11 +63,27 @@ export default async function benchReview() {
     // The naive way: every replica restarted at once, as `sv restart` of them all does.
     const dirs = [0, 1].map((i) => join(prefix, "etc/unibox/sv", `api.web.${i}`));
     const naive = await underLoad(() => runAsync("sv", ["-w", "30", "restart", ...dirs]));
+    // down of the whole review box: every instance and its children (postgres backends, nginx worker).
+    const status = JSON.parse(run("status", "--prefix", prefix, "--json").stdout);
+    const pids = status.instances.map((i) => i.pid).filter(Boolean);
+    const children = pids.flatMap((p) => {
+      try {
+        return readdirSync(`/proc/${p}/task`).flatMap((t) => readFileSync(`/proc/${p}/task/${t}/children`, "utf8").split(" ").filter(Boolean).map(Number));
+      } catch {
+        return [];
+      }
+    });
+    const everyPid = [...pids, ...children];
+    const t0 = process.hrtime.bigint();
+    run("down", "--prefix", prefix);
+    const downMs = Number(process.hrtime.bigint() - t0) / 1e6;
+    const left = everyPid.filter((p) => existsSync(`/proc/${p}`) && !readFileSync(`/proc/${p}/stat`, "utf8").split(") ")[1].startsWith("Z"));
     const fmt = (r) => `${r.sent} requests, ${r.failed} failed${r.failed ? ` ${JSON.stringify(r.errors)}` : ""}`;
     return [
       { name: "review box of the sample stack: boot to all 9 instances healthy (median of 3, fresh prefix, postgres initdb included)", ms: median(boots) },
       { name: "rolling restart of api.web (unibox restart) under load through nginx", ms: rolling.ms, note: fmt(rolling) },
       { name: "naive restart of api.web (sv restart of both replicas at once) under load", ms: naive.ms, note: fmt(naive) },
+      { name: "down of the review box (longest grace 30 s)", ms: downMs, note: `${everyPid.length} processes before (instances and their children), ${left.length} left` },
     ];
   } finally {
     teardown(prefix);

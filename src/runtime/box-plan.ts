@@ -43,7 +43,8 @@ export function stopLevels(plan: Plan): string[][] {
   return levels.filter(Boolean).reverse();
 }
 
-/** Stop groups for `down`: the status service first (the box is going down), then the stack's. */
+/** Stop groups for `down`: the status service goes with the first group (the box is going down). */
 export function downLevels(plan: Plan, withStatus: boolean): string[][] {
-  return withStatus ? [["unibox.status"], ...stopLevels(plan)] : stopLevels(plan);
+  const [first = [], ...rest] = stopLevels(plan);
+  return withStatus ? [["unibox.status", ...first], ...rest] : [first, ...rest].filter((l) => l.length > 0);
 }
