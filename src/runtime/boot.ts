@@ -1,21 +1,21 @@
 // `unibox boot`: plan, write the service directories, link them, make sure runsvdir runs, converge.
-import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { userInfo } from "node:os";
-import { RuntimeFailure, UnhealthyError } from "../cli/errors.js";
+import { RuntimeFailure, UnhealthyError, UsageError } from "../cli/errors.js";
 import { intOption } from "../cli/options.js";
 import { table, type CommandResult } from "../cli/output.js";
 import { loadPlan, type PlanOptions } from "../plan/load-plan.js";
 import type { Plan, PlannedInstance } from "../plan/plan.js";
 import type { Stack } from "../stack/types.js";
 import { acquireBootLock } from "./boot-lock.js";
-import type { SavedPlan } from "./box-plan.js";
+import { readSavedPlan, type SavedPlan } from "./box-plan.js";
 import { DEFAULT_STATUS_PORT, STATUS_INSTANCE, statusInstance } from "./status-service.js";
-import { instancesHealth, logTail, type InstanceHealth } from "./health.js";
+import { instancesHealth, logTail, publicState, type InstanceHealth } from "./health.js";
 import { boxPaths, type BoxPaths } from "./paths.js";
 import { pollUntil } from "./processes.js";
 import { ensureRunsvdir, realServiceDir, supervisedDirs } from "./runsvdir.js";
 import { instanceFiles, type InstanceFiles, type RunAs } from "./service-dir.js";
-import { readStat, stopAndWait, sv } from "./sv.js";
+import { stopAndWait, sv } from "./sv.js";
 import { isRoot, lookupUser } from "./users.js";
 import { ensureDir, pruneDir, symlinkAtomic, writeFileAtomic } from "./writer.js";
 
@@ -50,14 +50,14 @@ export async function bootCommand(options: BootOptions): Promise<CommandResult> 
     if (sick.length > 0) {
       throw new UnhealthyError(`${sick.length} of ${names.length} instances not healthy after ${waitSecs} s: ${sick.map((i) => i.name).join(", ")}`, {
         details: sick.flatMap((i) => [
-          `${i.name}: ${i.state}${i.lastExit ? `, last exit ${i.lastExit.code} (signal ${i.lastExit.signal})` : ""}${i.crashes ? `, ${i.crashes} crashes in a row` : ""}; log ${paths.log(i.name)}/current:`,
+          `${i.name}: ${publicState(i.state)}${i.lastExit ? `, last exit ${i.lastExit.code} (signal ${i.lastExit.signal})` : ""}${i.crashes ? `, ${i.crashes} crashes in a row` : ""}; log ${paths.log(i.name)}/current:`,
           ...logTail(paths, i.name).map((l) => `  ${l}`),
         ]),
       });
     }
   }
   const summary = `${report.mode} box under ${report.prefix}: ${report.added.length} added, ${report.changed.length} restarted, ${report.removed.length} removed, ${report.unchanged.length} unchanged; runsvdir ${report.runsvdir.pid}${report.runsvdir.started ? " (started)" : ""}`;
-  const rows = report.instances ? [["INSTANCE", "STATE", "PID", "HEALTHY"], ...report.instances.map((i) => [i.name, i.state, String(i.pid ?? "-"), i.healthy ? "yes" : "no"])] : [];
+  const rows = report.instances ? [["INSTANCE", "STATE", "PID", "HEALTHY"], ...report.instances.map((i) => [i.name, publicState(i.state), String(i.pid ?? "-"), i.healthy ? "yes" : "no"])] : [];
   return { json: report, text: rows.length ? `${summary}\n\n${table(rows)}` : summary };
 }
 
@@ -73,11 +73,14 @@ export async function waitHealthy(paths: BoxPaths, names: string[], timeoutMs: n
 
 /** The boot itself: converge the box to the plan. */
 export async function boot(options: BootOptions): Promise<BootReport> {
-  const serviceDirArg = options.serviceDir;
-  const preliminary = boxPaths(options.prefix, serviceDirArg);
-  const { stack, plan } = await loadPlan(options);
-  const paths = boxPaths(options.prefix, realServiceDir(preliminary.serviceDir));
   const statusPort = intOption(options.statusPort, "--status-port", DEFAULT_STATUS_PORT);
+  const { stack, plan } = await loadPlan(options);
+  // The prefix exists from here on, so its paths are real ones: runsv reports its real working directory.
+  mkdirSync(options.prefix, { recursive: true });
+  const preliminary = boxPaths(options.prefix, options.serviceDir);
+  const paths = boxPaths(options.prefix, realServiceDir(preliminary.serviceDir));
+  const clash = plan.instances.find((i) => statusPort !== 0 && i.port === statusPort + plan.portOffset);
+  if (clash) throw new UsageError(`--status-port ${statusPort}: ${clash.name} listens on ${clash.port}; give unibox.status another port`);
   // A box booted from an image answers its load balancer; a development box only this machine.
   const status = statusPort === 0 ? undefined : statusInstance(paths, statusPort + plan.portOffset, existsSync(`${paths.opt}/manifest.json`) ? "0.0.0.0" : "127.0.0.1");
   const release = acquireBootLock(paths);
@@ -97,8 +100,11 @@ async function converge(stack: Stack, plan: Plan, paths: BoxPaths, status: Plann
   const existing = existsSync(paths.svRoot) ? readdirSync(paths.svRoot).filter((n) => !n.startsWith(".")) : [];
   const removed = existing.filter((n) => !planned.has(n));
 
-  // What is no longer planned goes first: it may hold a port a new instance needs.
-  await removeInstances(paths, removed);
+  // What is no longer planned goes first: it may hold a port a new instance needs. Its grace is the
+  // one it was booted with (the saved plan), with a margin.
+  const previous = existsSync(paths.planFile) ? readSavedPlan(paths).plan.instances : [];
+  const graceOf = (n: string) => (previous.find((i) => i.name === n)?.stop.graceMs ?? 60_000) / 1000;
+  await removeInstances(paths, removed, Math.max(0, ...removed.map(graceOf)) + 10);
 
   const added: string[] = [];
   const changed: string[] = [];
@@ -118,11 +124,15 @@ async function converge(stack: Stack, plan: Plan, paths: BoxPaths, status: Plann
   const saved: SavedPlan = { plan, serviceDir: paths.serviceDir, root: stack.root, statusUrl: status && `http://127.0.0.1:${status.port}/health` };
   writeFileAtomic({ path: paths.planFile, mode: 0o644, contents: `${JSON.stringify(saved, null, 2)}\n` });
 
+  // `unibox down` leaves `down` files so a restarted runsvdir keeps instances stopped: a boot wants them all up.
+  for (const files of desired) rmSync(`${paths.sv(files.instance)}/down`, { force: true });
   for (const files of desired) symlinkAtomic(paths.sv(files.instance), paths.link(files.instance));
   const runsvdir = await ensureRunsvdir(paths.serviceDir, paths);
 
-  // Instances whose files changed restart (only they); ones stopped by `unibox down` start again.
+  // Stopped ones start again (`sv up` of a running service does nothing), what they need first;
+  // then the instances whose files changed restart, and only they.
   const supervised = supervisedInstances(paths, [...changed, ...unchanged]);
+  await sv("up", unchanged.filter((n) => supervised.has(n)).map((n) => paths.sv(n)));
   await Promise.all(
     changed.map(async (name) => {
       const instance = plan.instances.find((i) => i.name === name) ?? status!;
@@ -130,9 +140,6 @@ async function converge(stack: Stack, plan: Plan, paths: BoxPaths, status: Plann
       writeApplied(paths, desired.find((d) => d.instance === name)!);
     }),
   );
-  const downed = unchanged.filter((n) => existsSync(`${paths.sv(n)}/down`) || readStat(paths.sv(n)) === "down");
-  for (const n of downed) rmSync(`${paths.sv(n)}/down`, { force: true });
-  await sv("up", downed.filter((n) => supervised.has(n)).map((n) => paths.sv(n)));
 
   // The status service is reported apart: the lists are the stack's instances.
   const own = (list: string[]) => list.filter((n) => n !== STATUS_INSTANCE);
@@ -202,7 +209,10 @@ export async function removeInstances(paths: BoxPaths, names: string[], graceSec
   if (names.length === 0) return;
   const dirs = names.map((n) => paths.sv(n));
   const supervised = [...supervisedDirs(dirs)];
-  if (supervised.length > 0) await stopAndWait(supervised, graceSecs * 1000);
+  if (supervised.length > 0) {
+    const { failed } = await stopAndWait(supervised, graceSecs * 1000);
+    if (failed.length > 0) throw new RuntimeFailure(`could not stop ${failed.map((d) => d.split("/").pop()).join(", ")} within ${graceSecs} s; nothing new was started`);
+  }
   for (const n of names) rmSync(paths.link(n), { force: true });
   if (supervised.length > 0) {
     await sv("exit", supervised);

@@ -24,7 +24,12 @@ export async function downCommand(options: { prefix: string; reset?: boolean }):
   const started = Date.now();
   const base = boxPaths(options.prefix);
   if (!existsSync(base.planFile) && options.reset) {
-    return { json: { prefix: base.prefix, stopped: [], failed: [], reset: true, seconds: 0 }, text: `nothing booted under ${base.prefix}` };
+    // A first boot that failed or was killed before it saved its plan linked nothing, but may have
+    // written service and env directories (secrets among them): they go too.
+    const left = existsSync(base.svRoot) ? [...supervisedDirs(readdirSync(base.svRoot).map((n) => base.sv(n)))] : [];
+    if (left.length > 0) throw new RuntimeFailure(`${base.planFile} is missing but runsv still supervises ${left.join(", ")}; stop them with sv first`);
+    for (const p of [base.etc, base.stateRoot, base.runDir]) rmSync(p, { recursive: true, force: true });
+    return { json: { prefix: base.prefix, stopped: [], failed: [], reset: true, seconds: 0 }, text: `nothing running under ${base.prefix}; removed what a boot left` };
   }
   const saved = readSavedPlan(base);
   const paths = boxPaths(options.prefix, saved.serviceDir);

@@ -97,3 +97,8 @@ export function logTail(paths: BoxPaths, name: string, lines = 5): string[] {
     return [];
   }
 }
+
+/** The state as DESIGN.md §3 names it for users: "up" for runit's "run". */
+export function publicState(state: InstanceHealth["state"]): "up" | "down" | "finish" | "unsupervised" {
+  return state === "run" ? "up" : state;
+}

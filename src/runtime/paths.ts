@@ -1,5 +1,14 @@
 // Where everything lives on a box, under --prefix (DESIGN.md §4; templates/SPEC.md).
+import { realpathSync } from "node:fs";
 import { join, resolve } from "node:path";
+
+function realIfExists(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return path;
+  }
+}
 
 export interface BoxPaths {
   prefix: string;
@@ -26,7 +35,8 @@ export interface BoxPaths {
 
 /** The layout under `prefix`; `serviceDir` overrides where the links go. */
 export function boxPaths(prefixArg: string, serviceDirArg?: string): BoxPaths {
-  const prefix = resolve(prefixArg);
+  // Real paths where they exist: /proc reports runsv's working directory without symlinks.
+  const prefix = realIfExists(resolve(prefixArg));
   const p = (...parts: string[]) => join(prefix, ...parts);
   const serviceDir = serviceDirArg ? resolve(serviceDirArg) : p("etc/service");
   return {

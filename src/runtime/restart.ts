@@ -2,6 +2,7 @@
 import { UnhealthyError, UsageError } from "../cli/errors.js";
 import type { CommandResult } from "../cli/output.js";
 import { closest } from "../stack/suggest.js";
+import { acquireBootLock } from "./boot-lock.js";
 import { readSavedPlan } from "./box-plan.js";
 import { waitHealthy } from "./boot.js";
 import { boxPaths } from "./paths.js";
@@ -21,16 +22,22 @@ export async function restartCommand(options: { prefix: string; target?: string;
   }
   const started = Date.now();
   const restarted: string[] = [];
-  for (const instance of chosen) {
-    const waitSecs = instance.stop.graceMs / 1000 + (instance.health?.timeoutMs ?? 0) / 1000 + 60;
-    await sv("restart", [paths.sv(instance.name)], waitSecs);
-    const [h] = await waitHealthy(paths, [instance.name], waitSecs * 1000);
-    if (!h?.healthy) {
-      throw new UnhealthyError(`${instance.name} is not healthy after its restart; stopped the rolling restart there`, {
-        details: [`restarted: ${restarted.join(", ") || "none"}`, `not restarted: ${chosen.slice(restarted.length + 1).map((i) => i.name).join(", ") || "none"}`],
-      });
+  // Not while a boot or a down is changing the box.
+  const release = acquireBootLock(paths);
+  try {
+    for (const instance of chosen) {
+      const waitSecs = instance.stop.graceMs / 1000 + (instance.health?.timeoutMs ?? 0) / 1000 + 60;
+      await sv("restart", [paths.sv(instance.name)], waitSecs);
+      const [h] = await waitHealthy(paths, [instance.name], waitSecs * 1000);
+      if (!h?.healthy) {
+        throw new UnhealthyError(`${instance.name} is not healthy after its restart; stopped the rolling restart there`, {
+          details: [`restarted: ${restarted.join(", ") || "none"}`, `not restarted: ${chosen.slice(restarted.length + 1).map((i) => i.name).join(", ") || "none"}`],
+        });
+      }
+      restarted.push(instance.name);
     }
-    restarted.push(instance.name);
+  } finally {
+    release();
   }
   const seconds = (Date.now() - started) / 1000;
   return { json: { restarted, seconds }, text: `restarted ${restarted.join(", ")} one at a time in ${seconds.toFixed(1)} s` };

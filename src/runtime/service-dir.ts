@@ -39,8 +39,10 @@ export function instanceFiles(stack: Stack, plan: Plan, instance: PlannedInstanc
     { path: `${sv}/control`, mode: 0o755 },
     { path: `${sv}/log`, mode: 0o755 },
     { path: paths.log(instance.name), mode: 0o755 },
-    { path: envRoot, mode: 0o700, owner: runAs.owner },
-    ...envDirs.map((path) => ({ path, mode: 0o700, owner: runAs.owner })),
+    // Root's, not the user's: a compromised app must not swap a layer for a symlink that boot (as root)
+    // would then write through. 0711: the user reaches its own 0600 files by name, lists nothing.
+    { path: envRoot, mode: 0o711 },
+    ...envDirs.map((path) => ({ path, mode: 0o711 })),
     { path: instance.stateDir, mode: 0o700, owner: runAs.owner },
   ];
   const files: FileSpec[] = [];
@@ -66,12 +68,12 @@ export function instanceFiles(stack: Stack, plan: Plan, instance: PlannedInstanc
     cwd: instance.cwd,
     user: runAs.chpstUser,
     envDirs,
-    execCommand: `exec ${instance.command}`,
+    execCommand: execCommand(instance.command),
     needs,
     needsWaitSecs: NEEDS_WAIT_SECS,
     needsPolls: NEEDS_WAIT_SECS * 5,
     health,
-    stop: { ...instance.stop, graceSecs: graceMs / 1000, graceTicks: Math.ceil(graceMs / 100) },
+    stop: { ...instance.stop, graceSecs: graceMs / 1000, graceMs },
     logDir: paths.log(instance.name),
   };
   files.push({ path: `${sv}/run`, mode: 0o755, contents: renderRunitTemplate("run", data) });
@@ -85,4 +87,31 @@ export function instanceFiles(stack: Stack, plan: Plan, instance: PlannedInstanc
   for (const d of dirs) hash.update(`d ${d.path} ${d.mode} ${d.owner?.uid ?? ""}:${d.owner?.gid ?? ""}\n`);
   for (const f of files) hash.update(`f ${f.path} ${f.mode} ${f.owner?.uid ?? ""}:${f.owner?.gid ?? ""}\n`).update(f.contents).update("\n");
   return { instance: instance.name, dirs, files, envDir: envRoot, fingerprint: hash.digest("hex").slice(0, 32) };
+}
+
+/**
+ * `exec CMD` when CMD is one simple command, so the app replaces the shell and gets the signals;
+ * a command line with operators or leading assignments runs as written (`exec a && b` would run only a).
+ * Either way the app runs in its own process group, which the stop signals.
+ */
+export function execCommand(command: string): string {
+  return isSimpleCommand(command) ? `exec ${command}` : command;
+}
+
+/** No operator, redirection or subshell outside quotes, no leading NAME=value, not already `exec`. */
+function isSimpleCommand(command: string): boolean {
+  if (/^\s*([A-Za-z_][A-Za-z0-9_]*=|exec\s)/.test(command)) return false;
+  let quote: "'" | '"' | undefined;
+  for (let i = 0; i < command.length; i++) {
+    const c = command[i];
+    if (quote) {
+      if (c === quote) quote = undefined;
+      else if (c === "\\" && quote === '"') i++;
+      continue;
+    }
+    if (c === "'" || c === '"') quote = c;
+    else if (c === "\\") i++;
+    else if (";&|()<>`\n".includes(c) || (c === "$" && command[i + 1] === "(")) return false;
+  }
+  return true;
 }

@@ -6,7 +6,7 @@ import { fileURLToPath } from "node:url";
 import type { CommandResult } from "../cli/output.js";
 import type { Plan, PlannedInstance } from "../plan/plan.js";
 import { readSavedPlan } from "./box-plan.js";
-import { instancesHealth, type InstanceHealth } from "./health.js";
+import { instancesHealth, publicState, type InstanceHealth } from "./health.js";
 import { boxPaths, type BoxPaths } from "./paths.js";
 import { shellQuote } from "./templates.js";
 
@@ -64,7 +64,7 @@ export async function serveStatusCommand(options: { prefix: string; port: string
     try {
       const { plan, health } = await evaluate();
       const healthy = health.length > 0 && health.every((h) => h.healthy);
-      const body = { healthy, mode: plan.mode, box: plan.box.name, instances: health.map((h) => ({ name: h.name, state: h.state, healthy: h.healthy })) };
+      const body = { healthy, mode: plan.mode, box: plan.box.name, instances: health.map((h) => ({ name: h.name, state: publicState(h.state), healthy: h.healthy })) };
       res.writeHead(healthy ? 200 : 503, { "content-type": "application/json" }).end(`${JSON.stringify(body)}\n`);
     } catch (err) {
       res.writeHead(503, { "content-type": "application/json" }).end(`${JSON.stringify({ healthy: false, error: (err as Error).message })}\n`);

@@ -1,7 +1,7 @@
 // `unibox status`: each instance's state, pid, uptime, health and last exit.
 import { table, type CommandResult } from "../cli/output.js";
 import { readSavedPlan } from "./box-plan.js";
-import { instancesHealth } from "./health.js";
+import { instancesHealth, publicState } from "./health.js";
 import { boxPaths } from "./paths.js";
 import { STATUS_INSTANCE } from "./status-service.js";
 
@@ -12,7 +12,7 @@ export async function statusCommand(options: { prefix: string; json?: boolean })
   const health = await instancesHealth(paths, saved.plan.instances.map((i) => i.name));
   const instances = health.map((h) => ({
     name: h.name,
-    state: h.state,
+    state: publicState(h.state),
     pid: h.pid ?? null,
     uptimeSeconds: h.uptimeSeconds ?? null,
     healthy: h.healthy,
@@ -24,7 +24,7 @@ export async function statusCommand(options: { prefix: string; json?: boolean })
   const healthy = instances.filter((i) => i.healthy).length;
   // The box's own health endpoint, reported apart from the stack's instances.
   const [service] = saved.statusUrl ? await instancesHealth(paths, [STATUS_INSTANCE]) : [];
-  const statusService = service && { url: saved.statusUrl, state: service.state, pid: service.pid ?? null, healthy: service.healthy };
+  const statusService = service && { url: saved.statusUrl, state: publicState(service.state), pid: service.pid ?? null, healthy: service.healthy };
   const rows = [
     ["INSTANCE", "STATE", "PID", "UPTIME", "HEALTHY", "PORT", "LAST EXIT"],
     ...instances.map((i) => [

@@ -1,10 +1,10 @@
 // `unibox boot` with the real runit: what runs, with what environment, as whom, in what order.
 import { execFileSync } from "node:child_process";
-import { readFileSync, statSync, writeFileSync } from "node:fs";
-import { describe, expect, it } from "vitest";
-import { processEnv } from "../../src/runtime/processes.js";
+import { readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import { describe, expect, it, onTestFinished } from "vitest";
+import { isAlive, processEnv } from "../../src/runtime/processes.js";
 import { findRunsvdir } from "../../src/runtime/runsvdir.js";
-import { runJson } from "../helpers/cli.js";
+import { runCli, runJson } from "../helpers/cli.js";
 import { testBox, waitForStatus, type TestBox } from "../helpers/box.js";
 import { layeredStackFiles } from "../helpers/layered-stack.js";
 
@@ -75,7 +75,7 @@ describe("unibox boot", () => {
     expect(r.stderr).toContain("not healthy after 4 s: bad.main.0");
     expect(r.stderr).toContain("cannot connect to the database");
     const status = await box.status();
-    expect(status.instances.find((i) => i.name === "ok.main.0")).toMatchObject({ state: "run", healthy: true });
+    expect(status.instances.find((i) => i.name === "ok.main.0")).toMatchObject({ state: "up", healthy: true });
     expect(status.instances.find((i) => i.name === "bad.main.0")).toMatchObject({ healthy: false, lastExit: { code: 3 } });
     expect(findRunsvdir(box.paths.serviceDir)).toHaveLength(1);
   });
@@ -105,8 +105,44 @@ describe("unibox boot", () => {
     const secret = statSync(`${box.paths.env("svc.main.0")}/1-svc/SECRET`);
     expect(secret.uid).toBe(uid);
     expect(secret.mode & 0o777).toBe(0o600);
-    expect(statSync(box.paths.env("svc.main.0")).mode & 0o777).toBe(0o700);
+    // The directories are root's: the app cannot swap a layer for a symlink that boot would write through.
+    expect(statSync(`${box.paths.env("svc.main.0")}/1-svc`)).toMatchObject({ uid: 0 });
+    expect(statSync(`${box.paths.env("svc.main.0")}/1-svc`).mode & 0o777).toBe(0o711);
     expect(layeredEnv(box.pid("svc.main.0")).SECRET).toBe("s3cret");
+  });
+
+  it("runs a command line with operators as written, and a simple command with exec", async () => {
+    const box = testBox({
+      "roles/chain.yaml": `command: "echo first > $UNIBOX_STATE_DIR/first && exec sleep 100000"\n`,
+      "roles/assign.yaml": `command: "GREETING=hi sh -c 'echo $GREETING > $UNIBOX_STATE_DIR/greeting; exec sleep 100000'"\n`,
+    });
+    expect((await box.boot("--wait", "10")).code).toBe(0);
+    expect(readFileSync(`${box.paths.state("chain")}/first`, "utf8")).toBe("first\n");
+    expect(readFileSync(`${box.paths.state("assign")}/greeting`, "utf8")).toBe("hi\n");
+  });
+
+  it("works the same under a prefix reached through a symlink", async () => {
+    const box = testBox({ "roles/a.yaml": SLEEP });
+    const link = `${box.prefix}-link`;
+    symlinkSync(box.prefix, link);
+    onTestFinished(() => rmSync(link, { force: true }));
+    const args = ["--root", box.root, "--tags-file", box.tagsFile, "--prefix", link, "--status-port", "0"];
+    expect((await runCli(["boot", ...args, "--wait", "10"])).code).toBe(0);
+    const pid = box.pid("a.main.0");
+    writeFileSync(`${box.root}/roles/a.yaml`, `${SLEEP}stop: { grace: 3s }\n`);
+    const again = await runJson(["boot", ...args, "--wait", "10"]);
+    expect(again).toMatchObject({ changed: ["a.main.0"] });
+    expect(box.pid("a.main.0")).not.toBe(pid);
+    expect((await runCli(["down", "--prefix", link])).code).toBe(0);
+    expect(isAlive(box.pid("a.main.0"))).toBe(false);
+  });
+
+  it("refuses a status port that an instance listens on, before starting anything", async () => {
+    const box = testBox({ "roles/a.yaml": `${SLEEP}port: 9100\n` });
+    const r = await runCli(["boot", "--root", box.root, "--tags-file", box.tagsFile, "--prefix", box.prefix]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("--status-port 9100: a.main.0 listens on 9100");
+    expect(findRunsvdir(box.paths.serviceDir)).toEqual([]);
   });
 });
 

@@ -1,11 +1,9 @@
 // `unibox down` with the real runit: graceful, bounded, nothing left behind.
-import { existsSync, readFileSync, readdirSync } from "node:fs";
-import { describe, expect, it } from "vitest";
 import { spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { onTestFinished } from "vitest";
+import { describe, expect, it, onTestFinished } from "vitest";
 import { findRunsvdir, stopRunsvdir, supervisedDirs } from "../../src/runtime/runsvdir.js";
 import { readSupervise } from "../../src/runtime/sv.js";
 import { groupMembers, testBox, waitForStatus } from "../helpers/box.js";
@@ -85,12 +83,24 @@ describe("unibox down", () => {
     expect(stopped.instances.map((i) => [i.state, i.healthy])).toEqual([["down", false], ["down", false]]);
     // A `down` file keeps them down should runsvdir start them afresh (a reboot); boot removes it.
     expect(existsSync(`${box.paths.sv("a.main.0")}/down`)).toBe(true);
+    // Changed meanwhile: restarted, and not left with its `down` file either.
+    writeFileSync(`${box.root}/roles/a.yaml`, "command: sleep 100000\nreplicas: 2\nstop: { grace: 3s }\n");
     const again = await box.boot("--wait", "10");
     expect(again.code, again.stderr).toBe(0);
     const after = await box.status();
-    expect(after.instances.every((i) => i.state === "run" && i.healthy)).toBe(true);
+    expect(after.instances.every((i) => i.state === "up" && i.healthy)).toBe(true);
     expect(after.instances.map((i) => i.pid)).not.toEqual(before);
     expect(existsSync(`${box.paths.sv("a.main.0")}/down`)).toBe(false);
+    expect(existsSync(`${box.paths.sv("a.main.1")}/down`)).toBe(false);
+  });
+
+  it("removes what a first boot left before it saved its plan, on down --reset", async () => {
+    const box = testBox({ "roles/a.yaml": "command: sleep 100000\n" });
+    mkdirSync(`${box.paths.env("a.main.0")}/1-a`, { recursive: true });
+    writeFileSync(`${box.paths.env("a.main.0")}/1-a/SECRET`, "s3cret\n");
+    const r = await box.down("--reset");
+    expect(r.code, r.stderr).toBe(0);
+    expect(existsSync(box.paths.etc)).toBe(false);
   });
 
   it("boots again as new after down --reset, three times, leaving only logs", async () => {

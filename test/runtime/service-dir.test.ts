@@ -5,7 +5,7 @@ import { identityFromTags } from "../../src/identity/tags.js";
 import { buildPlan } from "../../src/plan/plan.js";
 import { stopLevels } from "../../src/runtime/box-plan.js";
 import { boxPaths } from "../../src/runtime/paths.js";
-import { instanceFiles } from "../../src/runtime/service-dir.js";
+import { execCommand, instanceFiles } from "../../src/runtime/service-dir.js";
 import { shellQuote } from "../../src/runtime/templates.js";
 import { loadStack } from "../../src/stack/load.js";
 
@@ -63,6 +63,22 @@ describe("instanceFiles", () => {
 describe("stopLevels", () => {
   it("stops the router first, then api, then what api needs", () => {
     expect(stopLevels(plan).map((level) => [...new Set(level.map((n) => n.split(".")[0]))])).toEqual([["router"], ["api"], ["postgres", "redis"]]);
+  });
+});
+
+describe("execCommand", () => {
+  it.each([
+    ["node src/web.js", "exec node src/web.js"],
+    ["redis-server --port $PORT", "exec redis-server --port $PORT"],
+    ["npm run migrate && node server.js", "npm run migrate && node server.js"],
+    ["FOO=1 node x.js", "FOO=1 node x.js"],
+    ["exec node x.js", "exec node x.js"],
+    ["a | b", "a | b"],
+    ["echo $(date)", "echo $(date)"],
+    [`sh -c 'trap "exit 0" TERM; while :; do sleep 1; done'`, `exec sh -c 'trap "exit 0" TERM; while :; do sleep 1; done'`],
+    [`node -e "a(); b()"`, `exec node -e "a(); b()"`],
+  ])("turns %j into %j", (command, expected) => {
+    expect(execCommand(command)).toBe(expected);
   });
 });
 

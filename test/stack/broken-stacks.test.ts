@@ -313,13 +313,13 @@ const cases: BrokenCase[] = [
     name: "reports a duration with an unknown unit",
     files: role("command: x\nstop: { grace: 2x }\n"),
     at: "roles/api.yaml:2:16",
-    message: 'stop.grace: expected a duration such as "500ms", "2s" or "1m"',
+    message: 'stop.grace: expected a duration above 0, such as "500ms", "2s" or "1m"',
   },
   {
     name: "reports a duration written as a word",
     files: role("command: x\nport: 3000\nhealth: { tcp: true, timeout: fast }\n"),
     at: "roles/api.yaml:3:31",
-    message: 'health.timeout: expected a duration such as "500ms", "2s" or "1m"',
+    message: 'health.timeout: expected a duration above 0, such as "500ms", "2s" or "1m"',
   },
   {
     name: "reports a misspelt stop signal with the signal it most likely meant",
@@ -517,6 +517,8 @@ describe("unibox validate on a broken stack", () => {
       "envdirs/common/UP.hbs:2:9",
       'unknown name "replicas.nope.web"',
     ],
+    ["refuses a grace of 0, which would turn off the bound on the stop command", role("command: x\nstop: { grace: 0s }\n"), "roles/api.yaml:2:16", "expected a duration above 0"],
+    ["refuses a health timeout of 0", role("command: x\nport: 3000\nhealth: { http: /, timeout: 0 }\n"), "roles/api.yaml:3:", "expected a duration above 0"],
     ["says perCpu must be above 0", role("command: x\nreplicas: { perCpu: 0 }\n"), "roles/api.yaml:2:21", "replicas.perCpu: expected a number above 0, found 0"],
   ] as [string, Record<string, StackFile>, string, string][])("%s", async (_name, files, at, message) => {
     const { code, stderr } = await runValidate(writeStack(files));

@@ -5,7 +5,7 @@ import { MODES } from "../names.js";
 
 const duration = z
   .union([z.string(), z.number()], { error: 'expected a duration such as "500ms", "2s" or "1m"' })
-  .refine((v) => parseDuration(v) !== undefined, { message: 'expected a duration such as "500ms", "2s" or "1m"' });
+  .refine((v) => (parseDuration(v) ?? 0) > 0, { message: 'expected a duration above 0, such as "500ms", "2s" or "1m"' });
 
 const count = z.number({ error: "expected a whole number" }).int({ error: "expected a whole number" }).min(0);
 
