@@ -246,7 +246,7 @@ async function benchDown(root, expected, name) {
       const b = await timeBoot(prefix, root, expected);
       const status = JSON.parse(unib(["status", "--prefix", prefix, "--json"]));
       const pids = status.instances.map((s) => s.pid).filter((p) => p);
-      if (pids.length !== expected || status.instances.some((s) => s.state !== "run")) throw new Error(`expected ${expected} running instances: ${JSON.stringify(status.instances)}`);
+      if (pids.length !== expected || status.instances.some((s) => s.state !== "up")) throw new Error(`expected ${expected} running instances: ${JSON.stringify(status.instances)}`);
       if (b.dirs.length !== expected) throw new Error(`expected ${expected} service dirs`);
       await untilAppsSettled(pids, 10_000);
       // chpst -P: each app leads its own process group; count its children too.
