@@ -1,0 +1,51 @@
+// The command line as a user meets it: help, exit codes, errors printed once, --json, --verbose.
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+import { runCli } from "../helpers/cli.js";
+
+const root = fileURLToPath(new URL("../..", import.meta.url));
+const review = `${root}/examples/tags/review.json`;
+
+describe("unibox", () => {
+  it("lists every command and the exit codes in --help", async () => {
+    const r = await runCli(["--help"]);
+    expect(r.code).toBe(0);
+    for (const command of ["validate", "plan", "env", "boot", "status", "restart", "down", "serve-status"]) expect(r.stdout).toContain(command);
+    expect(r.stdout).toMatch(/Exit codes:[\s\S]*2 {2}usage error or invalid stack definition[\s\S]*3 {2}identity[\s\S]*4 {2}not healthy/);
+  });
+
+  it("exits 2 on an unknown command or option", async () => {
+    expect((await runCli(["bot"])).code).toBe(2);
+    expect((await runCli(["plan", "--tagz", "x"])).code).toBe(2);
+  });
+
+  it("exits 2 naming a missing tags file, and 3 naming a missing tag and how to enable instance-metadata tags", async () => {
+    const missing = await runCli(["plan", "--root", root, "--tags-file", "/nonexistent.json"]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain("cannot read --tags-file /nonexistent.json: ENOENT");
+    const noService = await runCli(["plan", "--root", root, "--tag", "unibox:mode=production"]);
+    expect(noService.code).toBe(3);
+    expect(noService.stderr).toContain("missing tag unibox:service");
+    expect(noService.stderr).toContain("InstanceMetadataTags");
+    expect(noService.stdout).toBe("");
+  });
+
+  it("prints one JSON document on stdout with --json, also for an error", async () => {
+    const ok = await runCli(["plan", "--root", root, "--tags-file", review, "--json", "--cpus", "2"]);
+    expect(ok.code).toBe(0);
+    const plan = JSON.parse(ok.stdout);
+    expect(plan.mode).toBe("review");
+    expect(plan.instances[0]).toMatchObject({ name: "postgres.main.0", service: "postgres", component: "main", replica: 0, port: 5432, user: "postgres" });
+    const bad = await runCli(["env", "api.web.9", "--root", root, "--tags-file", review, "--json"]);
+    expect(bad.code).toBe(2);
+    expect(JSON.parse(bad.stdout).error.message).toContain('no instance "api.web.9" on this box (did you mean "api.web.0"?)');
+  });
+
+  it("adds the stack trace with --verbose, and only then", async () => {
+    const plain = await runCli(["status", "--prefix", "/nonexistent-prefix"]);
+    expect(plain.code).toBe(1);
+    expect(plain.stderr).not.toMatch(/\n\s+at /);
+    const verbose = await runCli(["--verbose", "status", "--prefix", "/nonexistent-prefix"]);
+    expect(verbose.stderr).toMatch(/\n\s+at /);
+  });
+});
