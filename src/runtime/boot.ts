@@ -83,7 +83,7 @@ export async function boot(options: BootOptions): Promise<BootReport> {
   if (clash) throw new UsageError(`--status-port ${statusPort}: ${clash.name} listens on ${clash.port}; give unibox.status another port`);
   // A box booted from an image answers its load balancer; a development box only this machine.
   const status = statusPort === 0 ? undefined : statusInstance(paths, statusPort + plan.portOffset, existsSync(`${paths.opt}/manifest.json`) ? "0.0.0.0" : "127.0.0.1");
-  const release = acquireBootLock(paths);
+  const release = await acquireBootLock(paths);
   try {
     return await converge(stack, plan, paths, status);
   } finally {

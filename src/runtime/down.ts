@@ -33,7 +33,7 @@ export async function downCommand(options: { prefix: string; reset?: boolean }):
   }
   const saved = readSavedPlan(base);
   const paths = boxPaths(options.prefix, saved.serviceDir);
-  const release = acquireBootLock(paths);
+  const release = await acquireBootLock(paths);
   const stopped: string[] = [];
   const failed: string[] = [];
   try {
@@ -71,7 +71,7 @@ export async function downCommand(options: { prefix: string; reset?: boolean }):
       }
     }
   } finally {
-    if (!options.reset) release();
+    release();
   }
   const report: DownReport = { prefix: paths.prefix, stopped, failed, reset: Boolean(options.reset), seconds: (Date.now() - started) / 1000 };
   return {

@@ -23,7 +23,7 @@ export async function restartCommand(options: { prefix: string; target?: string;
   const started = Date.now();
   const restarted: string[] = [];
   // Not while a boot or a down is changing the box.
-  const release = acquireBootLock(paths);
+  const release = await acquireBootLock(paths);
   try {
     for (const instance of chosen) {
       const waitSecs = instance.stop.graceMs / 1000 + (instance.health?.timeoutMs ?? 0) / 1000 + 60;

@@ -1,6 +1,6 @@
 // A boot killed with SIGKILL at any moment leaves the box as it was or as it should be; the next boot converges.
-import { spawn } from "node:child_process";
-import { writeFileSync } from "node:fs";
+import { spawn, spawnSync } from "node:child_process";
+import { rmSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { findRunsvdir, supervisedDirs } from "../../src/runtime/runsvdir.js";
@@ -51,5 +51,24 @@ describe("a boot killed with SIGKILL", () => {
     for (const i of status.instances.filter((x) => x.name.startsWith("a."))) expect(processEnv(i.pid!).VERSION).toBe(String(moments.length - 1));
     // One runsv per instance, none orphaned.
     expect(supervisedDirs(status.instances.map((i) => box.paths.sv(i.name))).size).toBe(4);
+  });
+});
+
+describe("two boots at once", () => {
+  it("let one change the box while the other waits, then fails naming the lock", { timeout: 60_000 }, async () => {
+    const box = testBox({ "roles/a.yaml": "command: sleep 100000\nstop: { grace: 3s }\n" });
+    const args = ["--root", box.root, "--prefix", box.prefix, "--tags-file", box.tagsFile, "--status-port", "0"];
+    expect((await box.boot("--status-port", "0", "--wait", "10")).code).toBe(0);
+    // A drain that takes 8 s (while the flag file is there) holds the first boot's restart, and its lock.
+    writeFileSync(`${box.paths.state("a")}/slow`, "");
+    writeFileSync(`${box.root}/roles/a.yaml`, `command: sleep 100001\nstop: { command: "test -f $UNIBOX_STATE_DIR/slow && sleep 8", grace: 10s }\n`);
+    const first = spawn(process.execPath, [bin, "boot", ...args], { stdio: "ignore" });
+    const firstDone = new Promise<number | null>((resolve) => first.on("exit", resolve));
+    await new Promise((r) => setTimeout(r, 1500));
+    const second = spawnSync(process.execPath, [bin, "boot", ...args], { encoding: "utf8" });
+    expect(second.status).toBe(1);
+    expect(second.stderr).toContain("another unibox is changing");
+    expect(await firstDone).toBe(0);
+    rmSync(`${box.paths.state("a")}/slow`);
   });
 });
