@@ -59,6 +59,22 @@ describe("unibox down", () => {
     expect(readFileSync(`${box.paths.state("web")}/drain`, "utf8")).toBe("drain-requested\n");
   });
 
+  it("bounds a stop command that ignores TERM by the grace, and still stops the app", async () => {
+    const box = testBox({
+      "roles/web.yaml": [
+        "command: sleep 100000",
+        // The drain hangs and ignores TERM: `timeout` alone would wait for it; -k and the one deadline do not.
+        `stop: { command: "trap '' TERM; sleep 30", grace: 2s }`,
+      ].join("\n"),
+    });
+    expect((await box.boot("--wait", "10")).code).toBe(0);
+    const pid = box.pid("web.main.0");
+    const t0 = Date.now();
+    expect((await box.down()).code).toBe(0);
+    expect((Date.now() - t0) / 1000).toBeLessThan(2 + 1 + 1);
+    expect(groupMembers(pid)).toEqual([]);
+  });
+
   it("stops dependents before what they need", async () => {
     const box = testBox({
       "roles/db.yaml": `command: "sh -c 'trap \\"date +%s%N > $UNIBOX_STATE_DIR/stopped; exit 0\\" TERM; while :; do sleep 0.05; done'"`,
