@@ -75,6 +75,8 @@ export async function waitHealthy(paths: BoxPaths, names: string[], timeoutMs: n
 export async function boot(options: BootOptions): Promise<BootReport> {
   const statusPort = intOption(options.statusPort, "--status-port", DEFAULT_STATUS_PORT);
   const { stack, plan } = await loadPlan(options);
+  // Users are checked before anything is written: a boot that cannot run them leaves the box as it was.
+  const runAs = resolveUsers(plan);
   // The prefix exists from here on, so its paths are real ones: runsv reports its real working directory.
   mkdirSync(options.prefix, { recursive: true });
   const preliminary = boxPaths(options.prefix, options.serviceDir);
@@ -85,14 +87,13 @@ export async function boot(options: BootOptions): Promise<BootReport> {
   const status = statusPort === 0 ? undefined : statusInstance(paths, statusPort + plan.portOffset, existsSync(`${paths.opt}/manifest.json`) ? "0.0.0.0" : "127.0.0.1");
   const release = await acquireBootLock(paths);
   try {
-    return await converge(stack, plan, paths, status);
+    return await converge(stack, plan, paths, status, runAs);
   } finally {
     release();
   }
 }
 
-async function converge(stack: Stack, plan: Plan, paths: BoxPaths, status: PlannedInstance | undefined): Promise<BootReport> {
-  const runAs = resolveUsers(plan);
+async function converge(stack: Stack, plan: Plan, paths: BoxPaths, status: PlannedInstance | undefined, runAs: Map<string, RunAs>): Promise<BootReport> {
   const desired = plan.instances.map((i) => instanceFiles(stack, plan, i, paths, runAs.get(i.name)!));
   // The status service is written, linked and restarted like an instance, but is not one of the plan's.
   if (status) desired.push(instanceFiles(stack, plan, status, paths, {}));

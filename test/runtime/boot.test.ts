@@ -1,6 +1,8 @@
 // `unibox boot` with the real runit: what runs, with what environment, as whom, in what order.
-import { execFileSync } from "node:child_process";
-import { readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import { execFileSync, spawnSync } from "node:child_process";
+import { existsSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { fileURLToPath } from "node:url";
 import { describe, expect, it, onTestFinished } from "vitest";
 import { isAlive, processEnv } from "../../src/runtime/processes.js";
 import { findRunsvdir } from "../../src/runtime/runsvdir.js";
@@ -135,6 +137,18 @@ describe("unibox boot", () => {
     expect(box.pid("a.main.0")).not.toBe(pid);
     expect((await runCli(["down", "--prefix", link])).code).toBe(0);
     expect(isAlive(box.pid("a.main.0"))).toBe(false);
+  });
+
+  // Needs a checkout that `nobody` can read (a clone under a 0700 directory is not).
+  const repo = fileURLToPath(new URL("../..", import.meta.url));
+  const nobodyReads = spawnSync("runuser", ["-u", "nobody", "--", "test", "-r", `${repo}/dist/cli/main.js`]).status === 0;
+  it.skipIf(!nobodyReads)("refuses, as a user who cannot switch users, a stack whose roles name users, and writes nothing", () => {
+    const root = repo;
+    const prefix = `${tmpdir()}/unibox-nonroot-${process.pid}`;
+    const r = spawnSync("runuser", ["-u", "nobody", "--", process.execPath, `${root}/bin/unibox.js`, "boot", "--root", root, "--prefix", prefix, "--tags-file", `${root}/examples/tags/review.json`], { encoding: "utf8" });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('postgres.main.0 runs as "postgres", but unibox boot is not running as root');
+    expect(existsSync(prefix)).toBe(false);
   });
 
   it("refuses a status port that an instance listens on, before starting anything", async () => {
