@@ -59,6 +59,18 @@ describe("the sample stack on a review box", () => {
     expect(result.sent).toBeGreaterThan(2000);
   }, 60_000);
 
+  it("lets a worker told to stop finish the job in hand", async () => {
+    const posted = await fetch(`${router}/jobs`, { method: "POST", body: JSON.stringify({ workMs: 2000 }) });
+    const { id } = (await posted.json()) as { id: string };
+    const job = async () => (await (await fetch(`${router}/jobs/${id}`)).json()) as { status: string; worker: string };
+    await expect.poll(async () => (await job()).status, { timeout: 5000, interval: 50 }).toBe("working");
+    const { worker } = await job();
+    // Restart exactly the worker holding it: TERM arrives mid-job.
+    const r = await unibox("restart", `${worker}`);
+    expect(r.code, r.stderr).toBe(0);
+    expect(await job()).toMatchObject({ status: "done", worker });
+  }, 30_000);
+
   it("leaves no postgres, redis, nginx or node process of the box after down --reset", async () => {
     const status = await runJson<{ instances: { name: string; pid: number }[] }>(["status", "--prefix", prefix]);
     const pids = status.instances.map((i) => i.pid);

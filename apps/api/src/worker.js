@@ -19,13 +19,22 @@ while (!stopping) {
   const next = await redis.brPop(QUEUE, 1).catch((err) => (console.error(err.message), null));
   if (!next) continue;
   const id = next.element;
-  const { rows } = await pool.query("SELECT payload FROM jobs WHERE id = $1", [id]);
+  const { rows } = await pool.query("UPDATE jobs SET status = 'working', worker = $2 WHERE id = $1 RETURNING payload", [id, instance]);
   if (rows.length === 0) continue;
-  // The "work": a digest of the payload, and a little time, as real jobs take.
-  await new Promise((r) => setTimeout(r, 50));
+  // The "work": a digest of the payload, and a little time, as real jobs take (`{"workMs": N}` asks for
+  // more, up to 10 s: how a test sees a job finished, not dropped, when its worker is told to stop).
+  await new Promise((r) => setTimeout(r, Math.min(10_000, Number(parse(rows[0].payload).workMs) || 50)));
   const result = createHash("sha256").update(rows[0].payload).digest("hex");
   await pool.query("UPDATE jobs SET status = 'done', result = $2, worker = $3, done_at = now() WHERE id = $1", [id, result, instance]);
 }
 await Promise.allSettled([pool.end(), redis.quit()]);
 console.log(`${instance}: stopped`);
 process.exit(0);
+
+function parse(text) {
+  try {
+    return JSON.parse(text) ?? {};
+  } catch {
+    return {};
+  }
+}
