@@ -1,5 +1,6 @@
 // Fallback when instance-metadata tags are off: EC2 DescribeTags on the instance's own id (DESIGN.md §2).
 import { IdentityError } from "../cli/errors.js";
+import { pollRounds, type PollOptions } from "./poll.js";
 import { ENABLE_IMDS_TAGS_HINT, missingRequiredTags, type Tags } from "./tags.js";
 
 /** The one method used: a narrow seam over Pick<EC2Client, "send">. */
@@ -7,16 +8,11 @@ export interface Ec2Sender {
   send(command: any): Promise<any>;
 }
 
-export interface DescribeTagsOptions {
+export interface DescribeTagsOptions extends PollOptions {
   instanceId: string;
   region?: string;
   /** Default: `new EC2Client({ region })`, created on first use. */
   client?: Ec2Sender;
-  waitMs: number;
-  /** Default 1000. */
-  pollMs?: number;
-  sleep?: (ms: number) => Promise<void>;
-  now?: () => number;
 }
 
 /**
@@ -27,16 +23,12 @@ export async function describeInstanceTags(options: DescribeTagsOptions): Promis
   // Loaded here, not at the top: the EC2 client costs ~0.3–0.6 s to load, and the boot path skips it when IMDS answers.
   const { EC2Client, DescribeTagsCommand } = await import("@aws-sdk/client-ec2");
   const client: Ec2Sender = options.client ?? new EC2Client({ region: options.region });
-  const pollMs = options.pollMs ?? 1000;
-  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
-  const now = options.now ?? Date.now;
-  const start = now();
   const filters = [
     { Name: "resource-id", Values: [options.instanceId] },
     { Name: "resource-type", Values: ["instance"] },
   ];
 
-  for (;;) {
+  return pollRounds(options, async () => {
     const tags: Tags = {};
     let nextToken: string | undefined;
     do {
@@ -51,12 +43,8 @@ export async function describeInstanceTags(options: DescribeTagsOptions): Promis
       }
       nextToken = page.NextToken || undefined;
     } while (nextToken !== undefined);
-
-    if (missingRequiredTags(tags).length === 0) return tags;
-    const left = start + options.waitMs - now();
-    if (left <= 0) return tags;
-    await sleep(Math.min(pollMs, left));
-  }
+    return { done: missingRequiredTags(tags).length === 0, value: tags };
+  });
 }
 
 function describeTagsError(error: unknown, instanceId: string): IdentityError {

@@ -1,19 +1,14 @@
 // Tags through instance metadata, IMDSv2 only (DESIGN.md §2, RUNTIME-FACTS "EC2 tags from inside the instance").
 import { MetadataService } from "@aws-sdk/ec2-metadata-service";
 import { IdentityError } from "../cli/errors.js";
+import { pollRounds, type PollOptions } from "./poll.js";
 import { missingRequiredTags, type Tags } from "./tags.js";
 
-export interface ImdsOptions {
+export interface ImdsOptions extends PollOptions {
   /** Default: AWS_EC2_METADATA_SERVICE_ENDPOINT, else the SDK's default (profile setting, then http://169.254.169.254). */
   endpoint?: string;
   /** Per-request HTTP timeout (connect and response), default 1000; the SDK's default 0 means none. */
   timeoutMs?: number;
-  /** How long to keep polling for the required tags (autoscaling tags can arrive after boot). */
-  waitMs: number;
-  /** Default 1000. */
-  pollMs?: number;
-  sleep?: (ms: number) => Promise<void>;
-  now?: () => number;
 }
 
 export type ImdsResult =
@@ -41,10 +36,6 @@ const KEY_PATTERN = /^[A-Za-z0-9+\-=.,_:@]+$/;
 export async function readImdsTags(options: ImdsOptions): Promise<ImdsResult> {
   const endpoint = options.endpoint ?? process.env.AWS_EC2_METADATA_SERVICE_ENDPOINT;
   const timeout = options.timeoutMs ?? 1000;
-  const pollMs = options.pollMs ?? 1000;
-  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
-  const now = options.now ?? Date.now;
-  const start = now();
 
   // One MetadataService per round: a token failure can latch the SDK's `disableFetchToken`, and with
   // IMDSv1 disabled that instance would then refuse every later request.
@@ -71,21 +62,17 @@ export async function readImdsTags(options: ImdsOptions): Promise<ImdsResult> {
   const facts = service(2);
   const [privateIp, region] = await Promise.all([optional(facts, "local-ipv4"), optional(facts, "placement/region")]);
 
-  let tags: Tags | undefined;
   let lastError: unknown;
-  for (;;) {
+  const tags = await pollRounds<Tags | "disabled" | undefined>(options, async () => {
     try {
       const round = await readTagsOnce(service(2));
-      if (round === "disabled") return { kind: "tags-disabled", instanceId, privateIp, region };
-      tags = round;
-      if (missingRequiredTags(tags).length === 0) break;
+      return { done: round === "disabled" || missingRequiredTags(round).length === 0, value: round };
     } catch (error) {
       lastError = error; // transient: IMDS answered the probe; try again next round
+      return { done: false, value: undefined };
     }
-    const left = start + options.waitMs - now();
-    if (left <= 0) break;
-    await sleep(Math.min(pollMs, left));
-  }
+  });
+  if (tags === "disabled") return { kind: "tags-disabled", instanceId, privateIp, region };
   if (tags === undefined) {
     throw new IdentityError(`cannot read tags from instance metadata at ${imdsEndpoint(endpoint)}: ${asError(lastError).message}`, {
       cause: lastError,
