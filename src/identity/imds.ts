@@ -63,13 +63,15 @@ export async function readImdsTags(options: ImdsOptions): Promise<ImdsResult> {
   const [privateIp, region] = await Promise.all([optional(facts, "local-ipv4"), optional(facts, "placement/region")]);
 
   let lastError: unknown;
-  const tags = await pollRounds<Tags | "disabled" | undefined>(options, async () => {
+  let lastRead: Tags | "disabled" | undefined;
+  const tags = await pollRounds(options, async () => {
     try {
-      const round = await readTagsOnce(service(2));
-      return { done: round === "disabled" || missingRequiredTags(round).length === 0, value: round };
+      lastRead = await readTagsOnce(service(2));
+      return { done: lastRead === "disabled" || missingRequiredTags(lastRead).length === 0, value: lastRead };
     } catch (error) {
-      lastError = error; // transient: IMDS answered the probe; try again next round
-      return { done: false, value: undefined };
+      // Transient (IMDS answered the probe): try again next round, keeping what an earlier round read.
+      lastError = error;
+      return { done: false, value: lastRead };
     }
   });
   if (tags === "disabled") return { kind: "tags-disabled", instanceId, privateIp, region };
