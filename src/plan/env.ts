@@ -1,19 +1,15 @@
 // The environment an instance gets from its nested `chpst -e` chain, computed without running chpst.
-import { readFileSync } from "node:fs";
-import { renderTemplate } from "../stack/envdirs/template.js";
-import type { Stack } from "../stack/types.js";
+import { RuntimeFailure } from "../errors.js";
+import { renderTemplate, TemplateError } from "../stack/envdirs/template.js";
+import { readRegularFile } from "../stack/read-file.js";
+import type { EnvEntry } from "../stack/types.js";
 import type { Plan, PlannedInstance } from "./plan.js";
 
 export const GENERATED_LAYER = "generated";
 
-/** chpst's reading of one env file: undefined unsets (0 bytes); else the first line, trailing blanks trimmed, NULs as newlines. */
-export function envFileValue(content: Buffer | string): string | undefined {
-  const buf = typeof content === "string" ? Buffer.from(content) : content;
-  if (buf.length === 0) return undefined;
-  const nl = buf.indexOf(0x0a);
-  const first = (nl === -1 ? buf : buf.subarray(0, nl)).toString("utf8");
-  return first.replace(/[ \t]+$/, "").replace(/\0/g, "\n");
-}
+import { envFileValue, envFileValueBytes, envValueTooLong } from "../stack/envdirs/value.js";
+
+export { envFileValue };
 
 /** The variables the runtime generates for an instance: the innermost layer. */
 export function generatedEnv(plan: Plan, instance: PlannedInstance): Record<string, string> {
@@ -29,10 +25,33 @@ export function generatedEnv(plan: Plan, instance: PlannedInstance): Record<stri
   return env;
 }
 
-/** The contents of one env file as it lands on the box: templates rendered, plain files as they are. */
-export function envFileContents(entry: { path: string; template: boolean }, plan: Plan): Buffer {
-  const raw = readFileSync(entry.path);
-  return entry.template ? Buffer.from(renderTemplate(raw.toString("utf8"), plan.templateContext)) : raw;
+/**
+ * The contents of one env file as it lands on the box: templates rendered, plain files as they are.
+ * Read again at boot, after validation: a file swapped meanwhile for a FIFO or a device is refused,
+ * and a value that grew past what exec allows fails here rather than crash-looping the app.
+ */
+export function envFileContents(entry: { name: string; path: string; template: boolean }, plan: Plan): Buffer {
+  const read = readRegularFile(entry.path, entry.path);
+  if ("problem" in read) throw new RuntimeFailure(read.problem);
+  let contents = read.content;
+  if (entry.template) {
+    try {
+      contents = Buffer.from(renderTemplate(contents.toString("utf8"), plan.templateContext));
+    } catch (err) {
+      if (!(err instanceof TemplateError)) throw err;
+      throw new RuntimeFailure(`${entry.path}:${err.line}:${err.col}: ${err.message}`, { cause: err });
+    }
+  }
+  const tooLong = envValueTooLong(entry.name, envFileValueBytes(contents)?.length ?? 0);
+  if (tooLong) throw new RuntimeFailure(`${entry.path}: ${tooLong}`);
+  return contents;
+}
+
+/** The files of one env scope the plan names. */
+export function scopeEntries(plan: Plan, scope: string): EnvEntry[] {
+  const found = plan.envScopes.find((s) => s.name === scope);
+  if (!found) throw new Error(`plan has no env scope "${scope}"`);
+  return found.entries;
 }
 
 export interface ResolvedVariable {
@@ -41,10 +60,10 @@ export interface ResolvedVariable {
 }
 
 /** Every variable the instance sees from its layers (not the inherited environment), with the layer that set it. */
-export function resolveEnv(stack: Stack, plan: Plan, instance: PlannedInstance): Record<string, ResolvedVariable> {
+export function resolveEnv(plan: Plan, instance: PlannedInstance): Record<string, ResolvedVariable> {
   const env = new Map<string, ResolvedVariable>();
   for (const layer of instance.envLayers) {
-    for (const entry of stack.envScopes.get(layer)!.entries) {
+    for (const entry of scopeEntries(plan, layer)) {
       const value = envFileValue(envFileContents(entry, plan));
       if (value === undefined) env.delete(entry.name);
       else env.set(entry.name, { value, layer });

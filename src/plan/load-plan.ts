@@ -1,36 +1,44 @@
-// Stack + tags + facts -> plan, as every command that acts on a box needs it.
-import { cpus, intOption, invokingUser, tagWaitMs, type BoxOptions, type CommonOptions, type IdentityOptions } from "../cli/options.js";
-import { existsSync } from "node:fs";
-import { boxPaths } from "../runtime/paths.js";
-import { readTags } from "../identity/resolve.js";
+// Stack + tags + facts -> plan, as every command that plans a box needs it.
+import { availableParallelism, userInfo } from "node:os";
+import { readTags, type ReadTagsOptions } from "../identity/resolve.js";
 import { identityFromTags, type Identity } from "../identity/tags.js";
 import { loadStack } from "../stack/load.js";
 import type { Stack } from "../stack/types.js";
 import { buildPlan, type BoxFacts, type Plan } from "./plan.js";
 
-export type PlanOptions = CommonOptions & IdentityOptions & BoxOptions & { prefix?: string };
+/** What the user asked for, typed. */
+export interface PlanRequest {
+  root: string;
+  identity: ReadTagsOptions;
+  /** vCPUs to plan per-CPU replicas for; default this machine's. */
+  cpus?: number;
+  portOffset: number;
+}
+
+/** Where the box keeps things, from the box handle: the plan's paths depend on it. */
+export interface BoxLayout {
+  /** `<prefix>/var/lib/unibox` */
+  stateRoot: string;
+  /** `<prefix>/opt/unibox/apps` */
+  appsDir: string;
+  /** Booted from a baked image (it has a manifest), or straight from a stack definition. */
+  fromImage: boolean;
+}
 
 /** Loads the stack first (exit 2 before anything else), then the tags (exit 3), then plans. */
-export async function loadPlan(
-  options: PlanOptions,
-  overrides: Partial<BoxFacts> = {},
-): Promise<{ stack: Stack; identity: Identity; plan: Plan; facts: BoxFacts }> {
-  const stack = loadStack(options.root);
-  const { tags, facts: found } = await readTags({ tagsFile: options.tagsFile, tags: options.tag ?? [], tagWaitMs: tagWaitMs(options) });
+export async function loadPlan(request: PlanRequest, layout: BoxLayout): Promise<{ stack: Stack; identity: Identity; plan: Plan; facts: BoxFacts }> {
+  const stack = loadStack(request.root);
+  const { tags, facts: found } = await readTags(request.identity);
   const identity = identityFromTags(tags, stack);
-  const paths = boxPaths(options.prefix ?? "/");
-  // A box booted from an image has the image's manifest; roles then run from the baked checkouts.
-  const fromImage = existsSync(`${paths.opt}/manifest.json`);
   const facts: BoxFacts = {
     instanceId: found.instanceId,
     privateIp: found.privateIp,
-    cpus: cpus(options),
-    portOffset: intOption(options.portOffset, "--port-offset", 0),
-    source: fromImage ? "image" : "stack",
-    appsDir: `${paths.opt}/apps`,
-    stateRoot: paths.stateRoot,
-    invokingUser: invokingUser(),
-    ...overrides,
+    cpus: request.cpus ?? availableParallelism(),
+    portOffset: request.portOffset,
+    source: layout.fromImage ? "image" : "stack",
+    appsDir: layout.appsDir,
+    stateRoot: layout.stateRoot,
+    invokingUser: userInfo().username,
   };
   return { stack, identity, plan: buildPlan(stack, identity, facts), facts };
 }

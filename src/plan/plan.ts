@@ -1,9 +1,9 @@
 // Tags + stack + box facts -> the instances this box runs: pure data, no I/O.
 import type { Identity } from "../identity/tags.js";
 import { scopeChain } from "../stack/envdirs/scopes.js";
-import type { TemplateContext } from "../stack/envdirs/template.js";
+import { contextMap, type TemplateContext } from "../stack/envdirs/template.js";
 import type { Mode } from "../stack/names.js";
-import type { Health, Stack, Stop } from "../stack/types.js";
+import type { EnvEntry, Health, Stack, Stop } from "../stack/types.js";
 import { startOrder } from "./order.js";
 import { replicaCount } from "./replicas.js";
 
@@ -46,8 +46,16 @@ export interface PlannedInstance {
   stop: Stop;
 }
 
+/** One env scope the plan's instances read: where its files are, so boot needs nothing but the plan. */
+export interface PlannedScope {
+  name: string;
+  entries: EnvEntry[];
+}
+
 export interface Plan {
   mode: Mode;
+  /** The stack definition the plan came from (absolute). */
+  root: string;
   box: TemplateContext["box"];
   cpus: number;
   portOffset: number;
@@ -55,6 +63,8 @@ export interface Plan {
   instances: PlannedInstance[];
   /** What `.hbs` env files are rendered with. */
   templateContext: TemplateContext;
+  /** Every env scope some instance reads, in name order. */
+  envScopes: PlannedScope[];
 }
 
 /** The plan for a box with this identity. */
@@ -63,8 +73,9 @@ export function buildPlan(stack: Stack, identity: Identity, facts: BoxFacts): Pl
   const onBox = [...stack.roles.values()].filter((r) => (mode === "review" ? r.modes.includes("review") : r.name === identity.service));
   const serviceNames = new Set(onBox.map((r) => r.name));
   const instances: PlannedInstance[] = [];
-  const ports: TemplateContext["ports"] = {};
-  const replicas: TemplateContext["replicas"] = {};
+  // Maps that inherit nothing: a service or component may be named `constructor`.
+  const ports: TemplateContext["ports"] = contextMap();
+  const replicas: TemplateContext["replicas"] = contextMap();
   for (const role of startOrder(onBox)) {
     const repo = role.repo ? stack.image.repos.find((r) => r.name === role.repo) : undefined;
     const cwd = repo ? (facts.source === "image" ? `${facts.appsDir}/${repo.name}` : (repo.localPath ?? stack.root)) : stack.root;
@@ -72,11 +83,11 @@ export function buildPlan(stack: Stack, identity: Identity, facts: BoxFacts): Pl
     for (const component of role.components) {
       if (identity.component !== undefined && component.name !== identity.component) continue;
       const count = replicaCount(component.replicas[mode], facts.cpus);
-      if (count > 0 && component.port !== undefined) (ports[role.name] ??= {})[component.name] = component.port + facts.portOffset;
+      if (count > 0 && component.port !== undefined) (ports[role.name] ??= contextMap())[component.name] = component.port + facts.portOffset;
       const envLayers = scopeChain(mode, role.name, component.name).filter((s) => stack.envScopes.has(s));
       for (let replica = 0; replica < count; replica++) {
         const port = component.port === undefined ? undefined : component.port + facts.portOffset + replica;
-        ((replicas[role.name] ??= {})[component.name] ??= []).push({ name: `${role.name}.${component.name}.${replica}`, replica, port });
+        ((replicas[role.name] ??= contextMap())[component.name] ??= []).push({ name: `${role.name}.${component.name}.${replica}`, replica, port });
         instances.push({
           name: `${role.name}.${component.name}.${replica}`,
           service: role.name,
@@ -97,5 +108,7 @@ export function buildPlan(stack: Stack, identity: Identity, facts: BoxFacts): Pl
     }
   }
   const box = { mode, name: identity.box ?? facts.instanceId, instanceId: facts.instanceId, privateIp: facts.privateIp };
-  return { mode, box, cpus: facts.cpus, portOffset: facts.portOffset, instances, templateContext: { box, ports, replicas } };
+  const used = new Set(instances.flatMap((i) => i.envLayers));
+  const envScopes = [...used].sort().map((name) => ({ name, entries: stack.envScopes.get(name)!.entries }));
+  return { mode, root: stack.root, box, cpus: facts.cpus, portOffset: facts.portOffset, instances, templateContext: { box, ports, replicas }, envScopes };
 }

@@ -14,6 +14,13 @@ describe("unibox", () => {
     expect(r.stdout).toMatch(/Exit codes:[\s\S]*2 {2}usage error or invalid stack definition[\s\S]*3 {2}identity[\s\S]*4 {2}not healthy/);
   });
 
+  it("exits 2 with the help on stderr when no command is given", async () => {
+    const r = await runCli([]);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toContain("Usage: unibox");
+  });
+
   it("exits 2 on an unknown command or option", async () => {
     expect((await runCli(["bot"])).code).toBe(2);
     expect((await runCli(["plan", "--tagz", "x"])).code).toBe(2);
@@ -39,6 +46,20 @@ describe("unibox", () => {
     const bad = await runCli(["env", "api.web.9", "--root", root, "--tags-file", review, "--json"]);
     expect(bad.code).toBe(2);
     expect(JSON.parse(bad.stdout).error.message).toContain('no instance "api.web.9" on this box (did you mean "api.web.0"?)');
+  });
+
+  it.each([
+    ["an unknown command", ["bot", "--json"], "unknown command 'bot'"],
+    ["an unknown option", ["plan", "--tagz", "x", "--json"], "unknown option '--tagz'"],
+    ["a missing argument", ["env", "--json"], "missing required argument 'instance'"],
+    ["a number that is not one", ["plan", "--root", root, "--tags-file", review, "--cpus", "two", "--json"], '--cpus expects a whole number from 1, found "two"'],
+    ["a port out of range", ["boot", "--status-port", "70000", "--json"], '--status-port expects a whole number from 0 to 65535, found "70000"'],
+  ])("answers %s with exit 2 and one JSON document on stdout when --json is given", async (_what, args, message) => {
+    const r = await runCli(args);
+    expect(r.code).toBe(2);
+    const doc = JSON.parse(r.stdout);
+    expect(doc.error).toMatchObject({ exitCode: 2 });
+    expect(doc.error.message).toContain(message);
   });
 
   it("adds the stack trace with --verbose, and only then", async () => {

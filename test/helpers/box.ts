@@ -1,11 +1,12 @@
 // A box on a temporary prefix, booted with the real runit, always torn down by pid after the test.
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { onTestFinished } from "vitest";
 import { boxPaths } from "../../src/runtime/paths.js";
-import { listProcesses, pollUntil } from "../../src/runtime/processes.js";
+import { listProcesses } from "../../src/runtime/processes.js";
+import { pollUntil } from "../../src/shared/poll.js";
 import { findRunsvdir, stopRunsvdir } from "../../src/runtime/runsvdir.js";
 import { runCli, runJson, type CliResult } from "./cli.js";
 import { writeStack, type StackFile } from "./stack-dir.js";
@@ -31,6 +32,8 @@ export interface TestBox {
 export function testBox(files: Record<string, StackFile>, tags: Record<string, string> = REVIEW_TAGS): TestBox {
   const root = writeStack({ "image/image.yaml": "base: host\n", ...files }, "empty");
   const prefix = mkdtempSync(join(tmpdir(), "unibox-box-"));
+  // mkdtemp makes it 0700: service users could not reach their state directories under it.
+  chmodSync(prefix, 0o755);
   const tagsFile = join(prefix, "..", `${prefix.split("/").pop()}.tags.json`);
   writeFileSync(tagsFile, JSON.stringify(tags));
   const paths = boxPaths(prefix);
@@ -62,8 +65,7 @@ export async function teardown(box: TestBox): Promise<void> {
   if (existsSync(box.paths.planFile)) await box.down("--reset");
   const dir = box.paths.serviceDir;
   if (existsSync(dir) && findRunsvdir(dir).length > 0) {
-    const svDirs = existsSync(box.paths.svRoot) ? readdirSync(box.paths.svRoot).map((n) => box.paths.sv(n)) : [];
-    await stopRunsvdir(dir, svDirs);
+    await stopRunsvdir(dir);
   }
 }
 

@@ -1,5 +1,5 @@
 // Throwaway stack definitions for tests: a minimal valid stack in a temp dir, with files added, replaced or removed.
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { onTestFinished } from "vitest";
@@ -21,6 +21,8 @@ const MINIMAL: Record<string, string> = {
  */
 export function writeStack(files: Record<string, StackFile> = {}, base: "minimal" | "empty" = "minimal"): string {
   const root = mkdtempSync(join(tmpdir(), "unibox-stack-"));
+  // Service users run in it (the working directory of roles without a repo): let them in, as a checkout is.
+  chmodSync(root, 0o755);
   const merged: Record<string, StackFile> = { ...(base === "minimal" ? MINIMAL : {}), ...files };
   for (const [rel, content] of Object.entries(merged)) {
     if (content === null) continue;

@@ -17,7 +17,7 @@ describe("resolveEnv", () => {
     const plan = buildPlan(stack, identityFromTags({ "unibox:mode": "review", "unibox:box": "qa" }, stack), facts);
     const web1 = plan.instances.find((i) => i.name === "app.web.1")!;
     expect(web1.envLayers).toEqual(["common", "review", "app", "app.web", "review.app", "review.app.web"]);
-    expect(resolveEnv(stack, plan, web1)).toEqual({
+    expect(resolveEnv(plan, web1)).toEqual({
       A: { value: "review.app.web", layer: "review.app.web" },
       B: { value: "common-b", layer: "common" },
       DB: { value: "postgres://127.0.0.1:5510/x?box=qa&mode=review", layer: "review.app" },
@@ -39,7 +39,7 @@ describe("resolveEnv", () => {
   it("keeps a variable set by an outer layer when an inner layer of another component unsets it", () => {
     const stack = loadStack(root);
     const plan = buildPlan(stack, identityFromTags({ "unibox:mode": "production", "unibox:service": "app", "unibox:component": "jobs" }, stack), facts);
-    const env = resolveEnv(stack, plan, plan.instances[0]);
+    const env = resolveEnv(plan, plan.instances[0]);
     expect(env.GONE).toEqual({ value: "set in common", layer: "common" });
     expect(env.A).toEqual({ value: "app", layer: "app" });
     expect(env.PORT).toBeUndefined();

@@ -78,10 +78,29 @@ describe("the sample stack's production env", () => {
   it("points api at the managed databases through the production layers, not the review box's own", async () => {
     const { resolveEnv } = await import("../../src/plan/env.js");
     const plan = buildPlan(stack, identityFromTags({ "unibox:mode": "production", "unibox:service": "api", "unibox:component": "web" }, stack), facts);
-    const env = resolveEnv(stack, plan, plan.instances[0]);
+    const env = resolveEnv(plan, plan.instances[0]);
     expect(plan.instances[0].envLayers).toEqual(["common", "production", "api", "api.web", "production.api"]);
     expect(env.DATABASE_URL).toEqual({ value: "postgres://api@db.internal.example.com:5432/api", layer: "production.api" });
     expect(env.NODE_ENV).toEqual({ value: "production", layer: "production" });
     expect(env.PUBLIC_URL).toBeUndefined();
+  });
+});
+
+describe("buildPlan with names an object already has", () => {
+  it("plans a service and a component named constructor, and renders a template over them", async () => {
+    const { writeStack } = await import("../helpers/stack-dir.js");
+    const { resolveEnv } = await import("../../src/plan/env.js");
+    const dir = writeStack(
+      {
+        "image/image.yaml": "base: host\n",
+        "roles/constructor.yaml": "components:\n  constructor: { command: sleep 1, port: 4100, replicas: 2 }\n  toString: { command: sleep 1 }\n".replace("toString", "tostring"),
+        "envdirs/review.constructor/URL.hbs": "http://127.0.0.1:{{ports.constructor.constructor}}/{{#each replicas.constructor.constructor}}{{port}},{{/each}}\n",
+      },
+      "empty",
+    );
+    const s = loadStack(dir);
+    const plan = buildPlan(s, identityFromTags({ "unibox:mode": "review", "unibox:box": "qa" }, s), facts);
+    expect(plan.instances.map((i) => i.name)).toEqual(["constructor.constructor.0", "constructor.constructor.1", "constructor.tostring.0"]);
+    expect(resolveEnv(plan, plan.instances[0]).URL.value).toBe("http://127.0.0.1:4100/4100,4101,");
   });
 });

@@ -16,10 +16,12 @@ export function editDistance(a: string, b: string): number {
 }
 
 /** The closest candidate within a distance that still reads as a typo, or undefined. */
-export function closest(word: string, candidates: Iterable<string>): string | undefined {
+export function closest(word: string, candidatesIn: Iterable<string>): string | undefined {
+  // Read once: an iterator (a Map's keys) would be empty the second time.
+  const candidates = [...candidatesIn];
   // An abbreviation ("prod") is a likelier meaning than any near spelling.
   const lower = word.toLowerCase();
-  const prefixed = [...candidates].filter((c) => lower.length >= 3 && c.toLowerCase().startsWith(lower));
+  const prefixed = candidates.filter((c) => lower.length >= 3 && c.toLowerCase().startsWith(lower));
   if (prefixed.length === 1) return prefixed[0];
   let best: string | undefined;
   let bestDistance = Infinity;

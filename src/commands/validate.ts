@@ -1,6 +1,6 @@
 // `unibox validate`: nothing but errors, or a one-line summary.
-import type { CommandResult } from "../cli/output.js";
-import { loadStack } from "./load.js";
+import { loadStack } from "../stack/load.js";
+import type { CommandResult } from "./result.js";
 
 export async function validateCommand(options: { root: string }): Promise<CommandResult> {
   const stack = loadStack(options.root);

@@ -1,12 +1,14 @@
 // `unibox env INSTANCE`: the environment one instance gets, each variable with the layer that set it.
-import { UsageError } from "../cli/errors.js";
-import { table, type CommandResult } from "../cli/output.js";
-import { closest } from "../stack/suggest.js";
-import { resolveEnv } from "./env.js";
-import { loadPlan, type PlanOptions } from "./load-plan.js";
+import { UsageError } from "../errors.js";
+import { resolveEnv } from "../plan/env.js";
+import { loadPlan, type PlanRequest } from "../plan/load-plan.js";
+import { openBox } from "../runtime/box.js";
+import { closest } from "../shared/suggest.js";
+import { boxLayout } from "./box-layout.js";
+import { table, type CommandResult } from "./result.js";
 
-export async function envCommand(options: PlanOptions & { instance: string }): Promise<CommandResult> {
-  const { stack, plan } = await loadPlan(options);
+export async function envCommand(options: PlanRequest & { prefix: string; instance: string }): Promise<CommandResult> {
+  const { plan } = await loadPlan(options, boxLayout(openBox(options.prefix)));
   const names = plan.instances.map((i) => i.name);
   const instance = plan.instances.find((i) => i.name === options.instance);
   if (!instance) {
@@ -15,7 +17,7 @@ export async function envCommand(options: PlanOptions & { instance: string }): P
       details: [`instances here: ${names.join(", ") || "none"}`],
     });
   }
-  const env = resolveEnv(stack, plan, instance);
+  const env = resolveEnv(plan, instance);
   const rows = [["NAME", "LAYER", "VALUE"], ...Object.entries(env).map(([k, v]) => [k, v.layer, v.value])];
   return { json: { instance: instance.name, env }, text: table(rows) };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { closest, didYouMean, editDistance } from "../../src/stack/suggest.js";
+import { closest, didYouMean, editDistance } from "../../src/shared/suggest.js";
 
 describe("editDistance", () => {
   it.each([
@@ -51,5 +51,11 @@ describe("didYouMean", () => {
   it("renders the hint, or nothing", () => {
     expect(didYouMean("replica", ["replicas", "port"])).toBe(' (did you mean "replicas"?)');
     expect(didYouMean("zzzzzz", ["replicas", "port"])).toBe("");
+  });
+});
+
+describe("closest, given an iterator", () => {
+  it("reads it once, so a Map's keys still give a suggestion", () => {
+    expect(closest("billin", new Map([["billing", 1], ["api", 2]]).keys())).toBe("billing");
   });
 });

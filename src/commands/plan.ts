@@ -1,10 +1,12 @@
 // `unibox plan`: what this box would run, in start order.
-import { table, type CommandResult } from "../cli/output.js";
-import { GENERATED_LAYER } from "./env.js";
-import { loadPlan, type PlanOptions } from "./load-plan.js";
+import { GENERATED_LAYER } from "../plan/env.js";
+import { loadPlan, type PlanRequest } from "../plan/load-plan.js";
+import { openBox } from "../runtime/box.js";
+import { boxLayout } from "./box-layout.js";
+import { table, type CommandResult } from "./result.js";
 
-export async function planCommand(options: PlanOptions): Promise<CommandResult> {
-  const { plan, identity } = await loadPlan(options);
+export async function planCommand(options: PlanRequest & { prefix: string }): Promise<CommandResult> {
+  const { plan, identity } = await loadPlan(options, boxLayout(openBox(options.prefix)));
   const instances = plan.instances.map((i) => ({
     name: i.name,
     service: i.service,

@@ -1,0 +1,127 @@
+// The command table: every command, its options, and how its typed input is built from what was typed.
+// Each command's module is imported only when it runs: `boot` must not pay for what `image build` loads.
+import { Option } from "commander";
+import type { CommandResult } from "../commands/result.js";
+import type { ReadTagsOptions } from "../identity/resolve.js";
+import type { Input } from "./input.js";
+
+/** Option groups several commands share. */
+export type OptionGroup = "identity" | "box" | "prefix";
+
+export interface CommandSpec {
+  /** `boot`, or a group and a command: `image build`. */
+  name: string;
+  /** Positional arguments in commander's syntax, e.g. `<instance>`. */
+  args?: string;
+  summary: string;
+  groups: OptionGroup[];
+  /** Options of this command alone. */
+  options?: Option[];
+  run(input: Input): Promise<CommandResult>;
+}
+
+/** The options of each group. `--root` and `--json` every command has. */
+export function groupOptions(group: OptionGroup): Option[] {
+  switch (group) {
+    case "identity":
+      return [
+        new Option("--tags-file <file>", "tags as a JSON object or KEY=VALUE lines (instead of EC2)"),
+        new Option("--tag <key=value>", "a tag (repeatable; overrides --tags-file)").argParser((v: string, prev: string[] | undefined) => [...(prev ?? []), v]),
+        new Option("--tag-wait <secs>", "how long to wait for required tags from EC2").default("60"),
+      ];
+    case "box":
+      return [
+        new Option("--cpus <n>", "vCPUs to plan per-CPU replicas for (default: this machine's)"),
+        new Option("--port-offset <n>", "added to every port (review boxes side by side)").default("0"),
+      ];
+    case "prefix":
+      return [new Option("--prefix <dir>", "root of every on-box path").default("/")];
+  }
+}
+
+/** Where the tags come from, as `readTags` takes it. */
+function identityInput(i: Input): ReadTagsOptions {
+  return { tagsFile: i.optionalString("tagsFile"), tagFlags: i.pairs("tag"), tagWaitMs: i.int("tagWait") * 1000 };
+}
+
+/** What every command that plans a box takes. */
+function planInput(i: Input) {
+  return {
+    root: i.string("root"),
+    identity: identityInput(i),
+    cpus: i.optionalInt("cpus", 1),
+    portOffset: i.int("portOffset", 0, 65535),
+    prefix: i.string("prefix"),
+  };
+}
+
+export const COMMANDS: CommandSpec[] = [
+  {
+    name: "validate",
+    summary: "check the stack definition; every error as file:line:col",
+    groups: [],
+    run: async (i) => (await import("../commands/validate.js")).validateCommand({ root: i.string("root") }),
+  },
+  {
+    name: "plan",
+    summary: "what this box would run: instances, replicas, ports, users, env layers, order",
+    groups: ["identity", "box", "prefix"],
+    run: async (i) => (await import("../commands/plan.js")).planCommand(planInput(i)),
+  },
+  {
+    name: "env",
+    args: "<instance>",
+    summary: "the resolved environment of one instance, each variable with its layer",
+    groups: ["identity", "box", "prefix"],
+    run: async (i) => (await import("../commands/env.js")).envCommand({ ...planInput(i), instance: i.arg(0) ?? "" }),
+  },
+  {
+    name: "boot",
+    summary: "read tags, write runit service dirs, supervise; converge to the plan",
+    groups: ["identity", "box", "prefix"],
+    options: [
+      new Option("--service-dir <dir>", "the directory runsvdir scans (default: <prefix>/etc/service, links followed)"),
+      new Option("--wait <secs>", "return when every instance is healthy; exit 4 if not within secs"),
+      new Option("--status-port <port>", "port of the box's health endpoint, unibox.status (plus the port offset; 0: none)").default("9100"),
+    ],
+    run: async (i) =>
+      (await import("../commands/boot.js")).bootCommand({
+        ...planInput(i),
+        serviceDir: i.optionalString("serviceDir"),
+        waitMs: mul(i.optionalInt("wait"), 1000),
+        statusPort: i.int("statusPort", 0, 65535),
+      }),
+  },
+  {
+    name: "serve-status",
+    summary: "the box's health endpoint (GET /health: 200 while every instance is healthy); boot runs it as unibox.status",
+    groups: ["prefix"],
+    options: [new Option("--port <port>", "port to listen on").makeOptionMandatory(), new Option("--host <addr>", "address to listen on").default("127.0.0.1")],
+    run: async (i) =>
+      (await import("../commands/serve-status.js")).serveStatusCommand({ prefix: i.string("prefix"), port: i.int("port", 1, 65535), host: i.string("host") }),
+  },
+  {
+    name: "status",
+    summary: "each instance: state, pid, uptime, health, last exit",
+    groups: ["prefix"],
+    run: async (i) => (await import("../commands/status.js")).statusCommand({ prefix: i.string("prefix") }),
+  },
+  {
+    name: "restart",
+    args: "[target]",
+    summary: "restart SERVICE[.COMPONENT] (default: all) one replica at a time, each healthy before the next",
+    groups: ["prefix"],
+    run: async (i) => (await import("../commands/restart.js")).restartCommand({ prefix: i.string("prefix"), target: i.arg(0) }),
+  },
+  {
+    name: "down",
+    summary: "stop everything gracefully, dependents first; --reset removes what boot generated",
+    groups: ["prefix"],
+    options: [new Option("--reset", "also stop runsvdir and remove generated files, as on a new instance (logs stay)")],
+    run: async (i) => (await import("../commands/down.js")).downCommand({ prefix: i.string("prefix"), reset: i.flag("reset") }),
+  },
+];
+
+function mul(n: number | undefined, by: number): number | undefined {
+  return n === undefined ? undefined : n * by;
+}

@@ -1,0 +1,40 @@
+// `unibox boot`: plan from the tags, converge the box, and with --wait return once every instance is healthy.
+import { UnhealthyError } from "../errors.js";
+import { loadPlan, type PlanRequest } from "../plan/load-plan.js";
+import { boot } from "../runtime/boot.js";
+import { openBox } from "../runtime/box.js";
+import { logTail, publicState } from "../runtime/health.js";
+import { waitHealthy } from "../runtime/wait-healthy.js";
+import { table, type CommandResult } from "./result.js";
+import { boxLayout } from "./box-layout.js";
+
+export interface BootCommandOptions extends PlanRequest {
+  prefix: string;
+  serviceDir?: string;
+  /** Return once every instance is healthy; exit 4 when not within this many ms. */
+  waitMs?: number;
+  statusPort: number;
+}
+
+export async function bootCommand(options: BootCommandOptions): Promise<CommandResult> {
+  const { plan } = await loadPlan(options, boxLayout(openBox(options.prefix)));
+  const report = await boot({ plan, prefix: options.prefix, serviceDir: options.serviceDir, statusPort: options.statusPort });
+  let instances;
+  if (options.waitMs !== undefined) {
+    const { paths } = openBox(options.prefix);
+    const names = [...report.added, ...report.changed, ...report.unchanged];
+    instances = await waitHealthy(paths, names, options.waitMs, report.generation);
+    const sick = instances.filter((i) => !i.healthy);
+    if (sick.length > 0) {
+      throw new UnhealthyError(`${sick.length} of ${names.length} instances not healthy after ${options.waitMs / 1000} s: ${sick.map((i) => i.name).join(", ")}`, {
+        details: sick.flatMap((i) => [
+          `${i.name}: ${publicState(i.state)}${i.lastExit ? `, last exit ${i.lastExit.code} (signal ${i.lastExit.signal})` : ""}${i.crashes ? `, ${i.crashes} crashes in a row` : ""}; log ${paths.log(i.name)}/current:`,
+          ...logTail(paths, i.name).map((l) => `  ${l}`),
+        ]),
+      });
+    }
+  }
+  const summary = `${report.mode} box under ${report.prefix}: ${report.added.length} added, ${report.changed.length} restarted, ${report.removed.length} removed, ${report.unchanged.length} unchanged${report.replaced.length ? `, ${report.replaced.length} replaced (left by a broken box: ${report.replaced.join(", ")})` : ""}; runsvdir ${report.runsvdir.pid}${report.runsvdir.started ? " (started)" : ""}`;
+  const rows = instances ? [["INSTANCE", "STATE", "PID", "HEALTHY"], ...instances.map((i) => [i.name, publicState(i.state), String(i.pid ?? "-"), i.healthy ? "yes" : "no"])] : [];
+  return { json: { ...report, instances }, text: rows.length ? `${summary}\n\n${table(rows)}` : summary };
+}
