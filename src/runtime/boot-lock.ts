@@ -2,7 +2,7 @@
 // (util-linux `flock`), so a unibox killed with SIGKILL releases it with no stale file to judge.
 import { spawn } from "node:child_process";
 import { mkdirSync } from "node:fs";
-import { RuntimeFailure } from "../cli/errors.js";
+import { RuntimeFailure } from "../errors.js";
 import type { BoxPaths } from "./paths.js";
 
 const WAIT_SECS = 5;

@@ -1,30 +1,30 @@
-// `unibox boot`: plan, write the service directories, link them, make sure runsvdir runs, converge.
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
+// `unibox boot`: converge the box to a plan: repair what a broken box left, write the service
+// directories, link them, make sure runsvdir runs, start and restart what changed.
+import { randomUUID } from "node:crypto";
+import { existsSync, readdirSync, readFileSync, rmSync, statSync, utimesSync } from "node:fs";
 import { userInfo } from "node:os";
-import { RuntimeFailure, UnhealthyError, UsageError } from "../cli/errors.js";
-import { intOption } from "../cli/options.js";
-import { table, type CommandResult } from "../cli/output.js";
-import { loadPlan, type PlanOptions } from "../plan/load-plan.js";
+import { RuntimeFailure, UsageError } from "../errors.js";
 import type { Plan, PlannedInstance } from "../plan/plan.js";
-import type { Stack } from "../stack/types.js";
+import { pollUntil } from "../shared/poll.js";
 import { acquireBootLock } from "./boot-lock.js";
-import { readSavedPlan, type SavedPlan } from "./box-plan.js";
-import { DEFAULT_STATUS_PORT, STATUS_INSTANCE, statusInstance } from "./status-service.js";
-import { instancesHealth, logTail, publicState, type InstanceHealth } from "./health.js";
+import { openBox, SAVED_PLAN_VERSION, type SavedPlan } from "./box.js";
+import { deletedSupervisors, stopDeletedSupervisor } from "./orphans.js";
 import { boxPaths, type BoxPaths } from "./paths.js";
-import { pollUntil } from "./processes.js";
-import { ensureRunsvdir, realServiceDir, supervisedDirs } from "./runsvdir.js";
+import { checkReachable, type ReachRequest } from "./reachable.js";
+import { ensureRunsvdir, findRunsvdir, realServiceDir, supervisedDirs } from "./runsvdir.js";
 import { instanceFiles, type InstanceFiles, type RunAs } from "./service-dir.js";
+import { STATUS_INSTANCE, statusInstance } from "./status-instance.js";
 import { stopAndWait, sv } from "./sv.js";
+import { BASE_TOOLS, findTools, type ToolName } from "./tools.js";
 import { isRoot, lookupUser } from "./users.js";
-import { ensureDir, pruneDir, symlinkAtomic, writeFileAtomic } from "./writer.js";
+import { ensureDir, mkdirParents, pruneDir, symlinkAtomic, writeFileAtomic } from "./writer.js";
 
-export interface BootOptions extends PlanOptions {
+export interface BootRequest {
+  plan: Plan;
   prefix: string;
   serviceDir?: string;
-  wait?: string;
-  /** The status service's port before the box's port offset; "0" runs none. */
-  statusPort?: string;
+  /** The status service's port before the box's port offset; 0 runs none. */
+  statusPort: number;
 }
 
 export interface BootReport {
@@ -36,76 +36,114 @@ export interface BootReport {
   changed: string[];
   removed: string[];
   unchanged: string[];
-  instances?: InstanceHealth[];
+  /** Instances whose supervisor a broken box left behind (deleted directory, dead runsvdir), stopped and started anew. */
+  replaced: string[];
+  /** The saved plan's generation: `waitHealthy` stops waiting when another command changes it. */
+  generation: string;
 }
 
-export async function bootCommand(options: BootOptions): Promise<CommandResult> {
-  const waitSecs = options.wait === undefined ? undefined : intOption(options.wait, "--wait", 0);
-  const report = await boot(options);
-  if (waitSecs !== undefined) {
-    const paths = boxPaths(options.prefix, report.serviceDir);
-    const names = [...report.added, ...report.changed, ...report.unchanged];
-    report.instances = await waitHealthy(paths, names, waitSecs * 1000);
-    const sick = report.instances.filter((i) => !i.healthy);
-    if (sick.length > 0) {
-      throw new UnhealthyError(`${sick.length} of ${names.length} instances not healthy after ${waitSecs} s: ${sick.map((i) => i.name).join(", ")}`, {
-        details: sick.flatMap((i) => [
-          `${i.name}: ${publicState(i.state)}${i.lastExit ? `, last exit ${i.lastExit.code} (signal ${i.lastExit.signal})` : ""}${i.crashes ? `, ${i.crashes} crashes in a row` : ""}; log ${paths.log(i.name)}/current:`,
-          ...logTail(paths, i.name).map((l) => `  ${l}`),
-        ]),
-      });
-    }
-  }
-  const summary = `${report.mode} box under ${report.prefix}: ${report.added.length} added, ${report.changed.length} restarted, ${report.removed.length} removed, ${report.unchanged.length} unchanged; runsvdir ${report.runsvdir.pid}${report.runsvdir.started ? " (started)" : ""}`;
-  const rows = report.instances ? [["INSTANCE", "STATE", "PID", "HEALTHY"], ...report.instances.map((i) => [i.name, publicState(i.state), String(i.pid ?? "-"), i.healthy ? "yes" : "no"])] : [];
-  return { json: report, text: rows.length ? `${summary}\n\n${table(rows)}` : summary };
-}
-
-/** Polls until every instance is healthy or the deadline passes; returns the last reading. */
-export async function waitHealthy(paths: BoxPaths, names: string[], timeoutMs: number): Promise<InstanceHealth[]> {
-  let last: InstanceHealth[] = [];
-  await pollUntil(async () => {
-    last = await instancesHealth(paths, names);
-    return last.every((i) => i.healthy);
-  }, timeoutMs, 200);
-  return last;
-}
-
-/** The boot itself: converge the box to the plan. */
-export async function boot(options: BootOptions): Promise<BootReport> {
-  const statusPort = intOption(options.statusPort, "--status-port", DEFAULT_STATUS_PORT);
-  const { stack, plan } = await loadPlan(options);
-  // Users are checked before anything is written: a boot that cannot run them leaves the box as it was.
+/** Converges the box under `request.prefix` to `request.plan`. Checks users and directories before writing anything. */
+export async function boot(request: BootRequest): Promise<BootReport> {
+  const { plan } = request;
+  // Users, the programs the scripts run, and the directories users must reach: all checked before anything is written.
   const runAs = resolveUsers(plan);
-  // The prefix exists from here on, so its paths are real ones: runsv reports its real working directory.
-  mkdirSync(options.prefix, { recursive: true });
-  const preliminary = boxPaths(options.prefix, options.serviceDir);
-  const paths = boxPaths(options.prefix, realServiceDir(preliminary.serviceDir));
-  const clash = plan.instances.find((i) => statusPort !== 0 && i.port === statusPort + plan.portOffset);
-  if (clash) throw new UsageError(`--status-port ${statusPort}: ${clash.name} listens on ${clash.port}; give unibox.status another port`);
+  const tools = findTools(toolsNeeded(plan));
+  const statusPort = request.statusPort === 0 ? 0 : request.statusPort + plan.portOffset;
+  const clash = plan.instances.find((i) => statusPort !== 0 && i.port === statusPort);
+  if (clash) throw new UsageError(`--status-port ${request.statusPort}: ${clash.name} listens on ${clash.port}; give unibox.status another port`);
+  // The prefix exists from here on; its paths are real ones (runsv reports its real working directory).
+  mkdirParents(request.prefix);
+  const box = openBox(request.prefix, realServiceDir(request.serviceDir ?? boxPaths(request.prefix).serviceDir));
+  const { paths } = box;
   // A box booted from an image answers its load balancer; a development box only this machine.
-  const status = statusPort === 0 ? undefined : statusInstance(paths, statusPort + plan.portOffset, existsSync(`${paths.opt}/manifest.json`) ? "0.0.0.0" : "127.0.0.1");
+  const status = statusPort === 0 ? undefined : statusInstance(paths, statusPort, box.fromImage ? "0.0.0.0" : "127.0.0.1");
   const release = await acquireBootLock(paths);
   try {
-    return await converge(stack, plan, paths, status, runAs);
+    const previous = box.saved?.plan.instances ?? [];
+    const graceOf = (name: string) => previous.find((i) => i.name === name)?.stop.graceMs ?? 60_000;
+    const replaced = await repair(paths, graceOf);
+    const desired = plan.instances.map((i) => instanceFiles(plan, i, paths, runAs.get(i.name)!, tools));
+    // The status service is written, linked and restarted like an instance, but is not one of the plan's.
+    if (status) desired.push(instanceFiles(plan, status, paths, {}, tools));
+    const statusUrl = status && `http://127.0.0.1:${status.port}/health`;
+    return { ...(await converge(plan, paths, desired, graceOf, statusUrl)), replaced: replaced.filter((n) => n !== STATUS_INSTANCE) };
   } finally {
     release();
   }
 }
 
-async function converge(stack: Stack, plan: Plan, paths: BoxPaths, status: PlannedInstance | undefined, runAs: Map<string, RunAs>): Promise<BootReport> {
-  const desired = plan.instances.map((i) => instanceFiles(stack, plan, i, paths, runAs.get(i.name)!));
-  // The status service is written, linked and restarted like an instance, but is not one of the plan's.
-  if (status) desired.push(instanceFiles(stack, plan, status, paths, {}));
+/** What boot checks before it writes: every instance's user exists (and can be had), and reaches its directories. */
+function resolveUsers(plan: Plan): Map<string, RunAs> {
+  const out = new Map<string, RunAs>();
+  const root = isRoot();
+  const me = userInfo().username;
+  const reach: ReachRequest[] = [];
+  for (const i of plan.instances) {
+    if (!root) {
+      if (i.user !== me) {
+        throw new RuntimeFailure(`${i.name} runs as "${i.user}", but unibox boot is not running as root and cannot switch users`, {
+          details: ["Run boot as root (as on a real box), or remove `user:` from the role for a development boot."],
+        });
+      }
+      out.set(i.name, {});
+    } else if (i.user === "root") {
+      out.set(i.name, {});
+    } else {
+      const u = lookupUser(i.user, i.name);
+      out.set(i.name, { chpstUser: u.name, owner: { uid: u.uid, gid: u.gid } });
+      reach.push({ instance: i.name, user: u, cwd: i.cwd, stateDir: i.stateDir });
+    }
+  }
+  checkReachable(reach);
+  return out;
+}
+
+function toolsNeeded(plan: Plan): ToolName[] {
+  const kinds = new Set(plan.instances.map((i) => i.health?.kind));
+  // unibox.status has an http check whenever it runs.
+  return [...BASE_TOOLS, "curl", ...(kinds.has("tcp") ? (["bash"] as const) : [])];
+}
+
+/**
+ * Stops what a broken box left behind, before anything is written: supervisors of deleted service
+ * directories, and runsv processes whose runsvdir died. Returns the instances concerned.
+ */
+async function repair(paths: BoxPaths, graceOf: (name: string) => number): Promise<string[]> {
+  const replaced: string[] = [];
+  for (const orphan of deletedSupervisors(paths.svRoot)) {
+    await stopDeletedSupervisor(orphan.pid, graceOf(orphan.name));
+    replaced.push(orphan.name);
+  }
+  if (findRunsvdir(paths.serviceDir).length === 0 && existsSync(paths.svRoot)) {
+    const names = readdirSync(paths.svRoot).filter((n) => !n.startsWith("."));
+    const left = [...supervisedDirs(names.map((n) => paths.sv(n)))];
+    if (left.length > 0) {
+      // A runsv cannot be handed to a new runsvdir: stop each gracefully (control/t), let runsvdir start it anew.
+      const grace = Math.max(...left.map((d) => graceOf(d.slice(paths.svRoot.length + 1)))) / 1000;
+      await sv("exit", left);
+      if (!(await pollUntil(() => supervisedDirs(left).size === 0, (grace + 10) * 1000, 50))) {
+        throw new RuntimeFailure(`runsv of ${left.join(", ")} (left by a runsvdir that died) did not exit; nothing new was started`);
+      }
+      replaced.push(...left.map((d) => d.slice(paths.svRoot.length + 1)));
+    }
+  }
+  return replaced;
+}
+
+async function converge(
+  plan: Plan,
+  paths: BoxPaths,
+  desired: InstanceFiles[],
+  graceOf: (name: string) => number,
+  statusUrl: string | undefined,
+): Promise<Omit<BootReport, "replaced">> {
   const planned = new Set(desired.map((d) => d.instance));
   const existing = existsSync(paths.svRoot) ? readdirSync(paths.svRoot).filter((n) => !n.startsWith(".")) : [];
   const removed = existing.filter((n) => !planned.has(n));
 
   // What is no longer planned goes first: it may hold a port a new instance needs. Its grace is the
   // one it was booted with (the saved plan), with a margin.
-  const previous = existsSync(paths.planFile) ? readSavedPlan(paths).plan.instances : [];
-  const graceOf = (n: string) => (previous.find((i) => i.name === n)?.stop.graceMs ?? 60_000) / 1000;
-  await removeInstances(paths, removed, Math.max(0, ...removed.map(graceOf)) + 10);
+  await removeInstances(paths, removed, Math.max(0, ...removed.map(graceOf)) / 1000 + 10);
 
   const added: string[] = [];
   const changed: string[] = [];
@@ -122,13 +160,18 @@ async function converge(stack: Stack, plan: Plan, paths: BoxPaths, status: Plann
     if (isNew || applied === undefined) writeApplied(paths, files);
   }
   ensureDir({ path: paths.etc, mode: 0o755 });
-  const saved: SavedPlan = { plan, serviceDir: paths.serviceDir, root: stack.root, statusUrl: status && `http://127.0.0.1:${status.port}/health` };
+  const generation = randomUUID();
+  const saved: SavedPlan = { version: SAVED_PLAN_VERSION, generation, plan, serviceDir: paths.serviceDir, statusUrl };
   writeFileAtomic({ path: paths.planFile, mode: 0o644, contents: `${JSON.stringify(saved, null, 2)}\n` });
 
   // `unibox down` leaves `down` files so a restarted runsvdir keeps instances stopped: a boot wants them all up.
   for (const files of desired) rmSync(`${paths.sv(files.instance)}/down`, { force: true });
+  // Whatever made the scanned directory, no one but its owner may add a service runsvdir starts as root.
+  ensureDir({ path: paths.serviceDir, mode: statSync(paths.serviceDir).mode & 0o7777 & ~0o022 });
   for (const files of desired) symlinkAtomic(paths.sv(files.instance), paths.link(files.instance));
   const runsvdir = await ensureRunsvdir(paths.serviceDir, paths);
+  const all = desired.map((d) => d.instance);
+  if (!runsvdir.started && supervisedDirs(all.map((n) => paths.sv(n))).size < all.length) nudgeRunsvdir(paths.serviceDir);
 
   // Stopped ones start again (`sv up` of a running service does nothing), what they need first;
   // then the instances whose files changed restart, and only they.
@@ -136,47 +179,35 @@ async function converge(stack: Stack, plan: Plan, paths: BoxPaths, status: Plann
   await sv("up", unchanged.filter((n) => supervised.has(n)).map((n) => paths.sv(n)));
   await Promise.all(
     changed.map(async (name) => {
-      const instance = plan.instances.find((i) => i.name === name) ?? status!;
-      if (supervised.has(name)) await sv("restart", [paths.sv(name)], restartWaitSecs(instance));
-      writeApplied(paths, desired.find((d) => d.instance === name)!);
+      const files = desired.find((d) => d.instance === name)!;
+      if (supervised.has(name)) await sv("restart", [paths.sv(name)], restartWaitSecs(plan.instances.find((i) => i.name === name)));
+      writeApplied(paths, files);
     }),
   );
 
   // The status service is reported apart: the lists are the stack's instances.
   const own = (list: string[]) => list.filter((n) => n !== STATUS_INSTANCE);
-  return { mode: plan.mode, prefix: paths.prefix, serviceDir: paths.serviceDir, runsvdir, added: own(added), changed: own(changed), removed: own(removed), unchanged: own(unchanged) };
+  return { mode: plan.mode, prefix: paths.prefix, serviceDir: paths.serviceDir, runsvdir, added: own(added), changed: own(changed), removed: own(removed), unchanged: own(unchanged), generation };
 }
 
-function restartWaitSecs(instance: PlannedInstance): number {
-  return instance.stop.graceMs / 1000 + (instance.health?.timeoutMs ?? 0) / 1000 + 10;
+/**
+ * runsvdir rescans when its directory's mtime changes. A link that was already there (its service
+ * directory deleted by hand and written anew) changes nothing: move the mtime, into the past, since
+ * runsvdir waits a second more for an mtime in the current second.
+ */
+function nudgeRunsvdir(dir: string): void {
+  const current = Math.floor(statSync(dir).mtimeMs / 1000);
+  const when = Math.min(Math.floor(Date.now() / 1000) - 2, current - 1);
+  utimesSync(dir, when, when);
+}
+
+function restartWaitSecs(instance: PlannedInstance | undefined): number {
+  return ((instance?.stop.graceMs ?? 5000) + (instance?.health?.timeoutMs ?? 0)) / 1000 + 10;
 }
 
 function supervisedInstances(paths: BoxPaths, names: string[]): Set<string> {
   const dirs = supervisedDirs(names.map((n) => paths.sv(n)));
   return new Set(names.filter((n) => dirs.has(paths.sv(n))));
-}
-
-/** chpst -u and file owners per instance; fails before anything is written when a user cannot be had. */
-function resolveUsers(plan: Plan): Map<string, RunAs> {
-  const out = new Map<string, RunAs>();
-  const root = isRoot();
-  const me = userInfo().username;
-  for (const i of plan.instances) {
-    if (!root) {
-      if (i.user !== me) {
-        throw new RuntimeFailure(`${i.name} runs as "${i.user}", but unibox boot is not running as root and cannot switch users`, {
-          details: ["Run boot as root (as on a real box), or remove `user:` from the role for a development boot."],
-        });
-      }
-      out.set(i.name, {});
-    } else if (i.user === "root") {
-      out.set(i.name, {});
-    } else {
-      const u = lookupUser(i.user, i.name);
-      out.set(i.name, { chpstUser: u.name, owner: { uid: u.uid, gid: u.gid } });
-    }
-  }
-  return out;
 }
 
 function writeInstance(files: InstanceFiles, paths: BoxPaths): void {
@@ -225,4 +256,3 @@ export async function removeInstances(paths: BoxPaths, names: string[], graceSec
     rmSync(paths.env(n), { recursive: true, force: true });
   }
 }
-

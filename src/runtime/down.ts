@@ -1,15 +1,21 @@
 // `unibox down`: stop everything gracefully, dependents first; `--reset` also removes what boot generated.
+// What is supervised is read from the service directories themselves, so a missing or corrupt plan.json
+// never leaves a box that cannot be stopped.
 import { existsSync, readdirSync, rmSync } from "node:fs";
 import { dirname } from "node:path";
-import { RuntimeFailure } from "../cli/errors.js";
-import type { CommandResult } from "../cli/output.js";
+import { RuntimeFailure } from "../errors.js";
+import { pollUntil } from "../shared/poll.js";
 import { acquireBootLock } from "./boot-lock.js";
-import { downLevels, readSavedPlan } from "./box-plan.js";
-import { STATUS_INSTANCE } from "./status-service.js";
-import { boxPaths } from "./paths.js";
-import { pollUntil } from "./processes.js";
+import { openBox, supervisedRecords } from "./box.js";
+import { deletedSupervisors, stopDeletedSupervisor } from "./orphans.js";
+import type { BoxPaths } from "./paths.js";
 import { ownRunsvdir, stopRunsvdir, supervisedDirs } from "./runsvdir.js";
+import type { InstanceRecord } from "./service-dir.js";
+import { STATUS_INSTANCE } from "./status-instance.js";
+import { stopLevels } from "./stop-order.js";
 import { stopAndWait, sv } from "./sv.js";
+import { runProgram } from "./exec.js";
+import { findTools } from "./tools.js";
 import { writeFileAtomic } from "./writer.js";
 
 export interface DownReport {
@@ -18,67 +24,82 @@ export interface DownReport {
   failed: string[];
   reset: boolean;
   seconds: number;
+  /** Set when the saved plan was missing or corrupt: what was stopped came from the service directories. */
+  note?: string;
 }
 
-export async function downCommand(options: { prefix: string; reset?: boolean }): Promise<CommandResult> {
+/** Stops the box under `prefix`; with `reset`, also its runsvdir and everything boot generated (logs stay). */
+export async function down(request: { prefix: string; reset: boolean }): Promise<DownReport> {
   const started = Date.now();
-  const base = boxPaths(options.prefix);
-  if (!existsSync(base.planFile) && options.reset) {
-    // A first boot that failed or was killed before it saved its plan linked nothing, but may have
-    // written service and env directories (secrets among them): they go too.
-    const left = existsSync(base.svRoot) ? [...supervisedDirs(readdirSync(base.svRoot).map((n) => base.sv(n)))] : [];
-    if (left.length > 0) throw new RuntimeFailure(`${base.planFile} is missing but runsv still supervises ${left.join(", ")}; stop them with sv first`);
-    for (const p of [base.etc, base.stateRoot, base.runDir]) rmSync(p, { recursive: true, force: true });
-    return { json: { prefix: base.prefix, stopped: [], failed: [], reset: true, seconds: 0 }, text: `nothing running under ${base.prefix}; removed what a boot left` };
+  const box = openBox(request.prefix);
+  const { paths } = box;
+  if (!existsSync(paths.prefix) || (!existsSync(paths.svRoot) && !existsSync(paths.etc))) {
+    if (request.reset) return { prefix: paths.prefix, stopped: [], failed: [], reset: true, seconds: 0, note: "nothing was booted here" };
+    throw new RuntimeFailure(`nothing booted under ${paths.prefix}: ${box.problem ?? "no service directories"}`);
   }
-  const saved = readSavedPlan(base);
-  const paths = boxPaths(options.prefix, saved.serviceDir);
   const release = await acquireBootLock(paths);
-  const stopped: string[] = [];
-  const failed: string[] = [];
   try {
-    for (const level of downLevels(saved.plan, saved.statusUrl !== undefined)) {
-      // A `down` file keeps an instance stopped should runsvdir restart (a reboot); boot removes it.
-      for (const name of level) if (existsSync(paths.sv(name))) writeFileAtomic({ path: `${paths.sv(name)}/down`, mode: 0o644, contents: "" });
-      const dirs = [...supervisedDirs(level.map((n) => paths.sv(n)))];
-      const grace = Math.max(5, ...saved.plan.instances.filter((i) => level.includes(i.name)).map((i) => i.stop.graceMs / 1000));
-      // control/t escalates to KILL after the grace; sv's wait covers it with a margin.
-      // Hundreds of instances stopping at once share two cores: the margin grows with their number.
-      const r = await stopAndWait(dirs, (grace + 5 + dirs.length / 20) * 1000);
-      stopped.push(...r.stopped.map((d) => d.slice(paths.svRoot.length + 1)).filter((n) => n !== STATUS_INSTANCE));
-      failed.push(...r.failed.map((d) => d.slice(paths.svRoot.length + 1)));
-    }
-    if (failed.length > 0 && !options.reset) throw new RuntimeFailure(`could not stop: ${failed.join(", ")}`);
-    if (options.reset) {
-      const svDirs = existsSync(paths.svRoot) ? readdirSync(paths.svRoot).filter((n) => !n.startsWith(".")).map((n) => paths.sv(n)) : [];
-      for (const d of svDirs) rmSync(`${paths.serviceDir}/${d.slice(paths.svRoot.length + 1)}`, { force: true });
-      // Only the runsvdir boot started: on a real box the system's may supervise other services too.
-      const own = ownRunsvdir(paths.serviceDir, paths);
-      if (own !== undefined) await stopRunsvdir(paths.serviceDir, svDirs, 30_000, [own]);
-      const left = [...supervisedDirs(svDirs)];
-      if (left.length > 0) {
-        // Unlinked above, so the other runsvdir will not start them again.
-        await sv("exit", left);
-        if (!(await pollUntil(() => supervisedDirs(svDirs).size === 0, 30_000, 100))) {
-          throw new RuntimeFailure(`runsv of ${left.join(", ")} did not exit; left the generated files in place`);
-        }
-      }
-      // What boot generated; logs stay.
-      for (const p of [paths.etc, paths.stateRoot, paths.runDir]) rmSync(p, { recursive: true, force: true });
-      // Directories boot created under a test or review-box prefix, once empty (never the system's /etc/service).
-      if (paths.prefix !== "/") {
-        for (const dir of [paths.serviceDir, paths.etc, paths.stateRoot, paths.runDir]) removeEmptyParents(dir, paths.prefix);
-      }
-    }
+    const records = supervisedRecords(paths);
+    const { stopped, failed } = await stopAll(paths, records);
+    if (failed.length > 0 && !request.reset) throw new RuntimeFailure(`could not stop: ${failed.join(", ")}`);
+    if (request.reset) await reset(paths, records);
+    const note = box.saved ? undefined : `${box.problem}; stopped what the service directories name`;
+    return { prefix: paths.prefix, stopped, failed, reset: request.reset, seconds: (Date.now() - started) / 1000, note };
   } finally {
     release();
   }
-  const report: DownReport = { prefix: paths.prefix, stopped, failed, reset: Boolean(options.reset), seconds: (Date.now() - started) / 1000 };
-  return {
-    json: report,
-    text: `stopped ${stopped.length} instances in ${report.seconds.toFixed(1)} s${options.reset ? "; removed what boot generated (logs kept in " + paths.logRoot + ")" : "; `unibox boot` starts them again"}`,
-    exitCode: failed.length > 0 ? 1 : 0,
-  };
+}
+
+/** Stops every instance level by level (the status service with the first), and any supervisor of a deleted directory. */
+async function stopAll(paths: BoxPaths, records: InstanceRecord[]): Promise<{ stopped: string[]; failed: string[] }> {
+  const stopped: string[] = [];
+  const failed: string[] = [];
+  const [first = [], ...rest] = stopLevels(records.filter((r) => r.name !== STATUS_INSTANCE));
+  const levels = [[...records.filter((r) => r.name === STATUS_INSTANCE).map((r) => r.name), ...first], ...rest].filter((l) => l.length > 0);
+  for (const level of levels) {
+    // A `down` file keeps an instance stopped should runsvdir restart (a reboot); boot removes it.
+    for (const name of level) writeFileAtomic({ path: `${paths.sv(name)}/down`, mode: 0o644, contents: "" });
+    const dirs = [...supervisedDirs(level.map((n) => paths.sv(n)))];
+    const grace = Math.max(5000, ...records.filter((r) => level.includes(r.name)).map((r) => r.graceMs)) / 1000;
+    // control/t escalates to KILL after the grace; the wait covers it with a margin.
+    // Hundreds of instances stopping at once share two cores: the margin grows with their number.
+    const r = await stopAndWait(dirs, (grace + 5 + dirs.length / 20) * 1000);
+    stopped.push(...r.stopped.map((d) => d.slice(paths.svRoot.length + 1)).filter((n) => n !== STATUS_INSTANCE));
+    failed.push(...r.failed.map((d) => d.slice(paths.svRoot.length + 1)));
+  }
+  for (const orphan of deletedSupervisors(paths.svRoot)) {
+    await stopDeletedSupervisor(orphan.pid, records.find((r) => r.name === orphan.name)?.graceMs ?? 60_000);
+    stopped.push(orphan.name);
+  }
+  return { stopped, failed };
+}
+
+/** Unlinks, stops the runsvdir boot started and every runsv left, then removes what boot generated. */
+async function reset(paths: BoxPaths, records: InstanceRecord[]): Promise<void> {
+  const svDirs = records.map((r) => paths.sv(r.name));
+  for (const r of records) rmSync(r.link, { force: true });
+  // Only the runsvdir boot started: on a real box the system's may supervise other services too.
+  const own = ownRunsvdir(paths.serviceDir, paths);
+  if (own !== undefined) await stopRunsvdir(paths.serviceDir, 30_000, [own]);
+  // Left: runsv of another runsvdir (unlinked above, so it will not start them again), or of one that died.
+  const left = [...supervisedDirs(svDirs)];
+  if (left.length > 0) {
+    await sv("exit", left);
+    if (!(await pollUntil(() => supervisedDirs(svDirs).size === 0, 30_000, 50))) {
+      throw new RuntimeFailure(`runsv of ${left.join(", ")} did not exit; left the generated files in place`);
+    }
+  }
+  // State directories are their users' to fill: coreutils rm walks them without following a symlink
+  // a user might swap in mid-walk (openat, no-follow), which a path-by-path removal cannot promise.
+  if (existsSync(paths.stateRoot)) {
+    const rm = await runProgram(findTools(["rm"]).rm, ["-rf", "--", paths.stateRoot], { capture: true });
+    if (rm.code !== 0) throw new RuntimeFailure(`cannot remove ${paths.stateRoot}: ${rm.output.trim()}`);
+  }
+  for (const p of [paths.etc, paths.runDir]) rmSync(p, { recursive: true, force: true });
+  // Directories boot created under a test or review-box prefix, once empty (never the system's /etc/service).
+  if (paths.prefix !== "/") {
+    for (const dir of [paths.serviceDir, paths.etc, paths.stateRoot, paths.runDir]) removeEmptyParents(dir, paths.prefix);
+  }
 }
 
 /** Removes `dir` and its parents while they are empty, stopping at `stop`. */

@@ -1,12 +1,19 @@
 // Where everything lives on a box, under --prefix (DESIGN.md §4; templates/SPEC.md).
 import { realpathSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 
-function realIfExists(path: string): string {
+/**
+ * The path with every symlink resolved, also when its last parts do not exist yet: the deepest existing
+ * ancestor is resolved and the rest appended. A first boot (prefix not yet made) and the second then
+ * agree on every path, and runsv reports its working directory without symlinks.
+ */
+export function realPath(path: string): string {
+  const abs = resolve(path);
   try {
-    return realpathSync(path);
+    return realpathSync(abs);
   } catch {
-    return path;
+    const parent = dirname(abs);
+    return parent === abs ? abs : join(realPath(parent), basename(abs));
   }
 }
 
@@ -36,9 +43,9 @@ export interface BoxPaths {
 /** The layout under `prefix`; `serviceDir` overrides where the links go. */
 export function boxPaths(prefixArg: string, serviceDirArg?: string): BoxPaths {
   // Real paths where they exist: /proc reports runsv's working directory without symlinks.
-  const prefix = realIfExists(resolve(prefixArg));
+  const prefix = realPath(prefixArg);
   const p = (...parts: string[]) => join(prefix, ...parts);
-  const serviceDir = serviceDirArg ? resolve(serviceDirArg) : p("etc/service");
+  const serviceDir = serviceDirArg ? realPath(serviceDirArg) : realPath(p("etc/service"));
   return {
     prefix,
     etc: p("etc/unibox"),

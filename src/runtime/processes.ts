@@ -45,13 +45,3 @@ export function processEnv(pid: number): Record<string, string> {
   }
   return env;
 }
-
-/** Polls `check` every `intervalMs` until it returns true or `timeoutMs` passes; returns the last result. */
-export async function pollUntil(check: () => boolean | Promise<boolean>, timeoutMs: number, intervalMs = 50): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await check()) return true;
-    if (Date.now() >= deadline) return false;
-    await new Promise((r) => setTimeout(r, intervalMs));
-  }
-}

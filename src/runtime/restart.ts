@@ -1,19 +1,18 @@
-// `unibox restart [SERVICE[.COMPONENT]]`: replicas one at a time, each healthy again before the next goes down.
-import { UnhealthyError, UsageError } from "../cli/errors.js";
-import type { CommandResult } from "../cli/output.js";
-import { closest } from "../stack/suggest.js";
+// Rolling restart: replicas one at a time, each healthy again before the next goes down.
+import { UnhealthyError, UsageError } from "../errors.js";
+import { closest } from "../shared/suggest.js";
 import { acquireBootLock } from "./boot-lock.js";
-import { readSavedPlan } from "./box-plan.js";
-import { waitHealthy } from "./boot.js";
-import { boxPaths } from "./paths.js";
+import { openBox, requireSavedPlan } from "./box.js";
 import { sv } from "./sv.js";
+import { waitHealthy } from "./wait-healthy.js";
 
-export async function restartCommand(options: { prefix: string; target?: string; timeout?: string }): Promise<CommandResult> {
-  const base = boxPaths(options.prefix);
-  const saved = readSavedPlan(base);
-  const paths = boxPaths(options.prefix, saved.serviceDir);
+/** Restarts the instances of `target` (a service, `service.component` or an instance; default all). */
+export async function restart(request: { prefix: string; target?: string }): Promise<{ restarted: string[]; seconds: number }> {
+  const box = openBox(request.prefix);
+  const saved = requireSavedPlan(box);
+  const { paths } = box;
   const all = saved.plan.instances;
-  const target = options.target;
+  const target = request.target;
   const chosen = target === undefined ? all : all.filter((i) => i.service === target || `${i.service}.${i.component}` === target || i.name === target);
   if (chosen.length === 0) {
     const names = [...new Set(all.flatMap((i) => [i.service, `${i.service}.${i.component}`]))];
@@ -39,6 +38,5 @@ export async function restartCommand(options: { prefix: string; target?: string;
   } finally {
     release();
   }
-  const seconds = (Date.now() - started) / 1000;
-  return { json: { restarted, seconds }, text: `restarted ${restarted.join(", ")} one at a time in ${seconds.toFixed(1)} s` };
+  return { restarted, seconds: (Date.now() - started) / 1000 };
 }

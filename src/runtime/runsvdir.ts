@@ -1,15 +1,16 @@
 // The runsvdir that scans the service directory: found by its arguments, started detached when none runs.
 import { spawn } from "node:child_process";
-import { closeSync, mkdirSync, openSync, readFileSync, readlinkSync, realpathSync, utimesSync } from "node:fs";
+import { closeSync, openSync, readFileSync, readlinkSync, realpathSync, utimesSync } from "node:fs";
 import { basename } from "node:path";
-import { RuntimeFailure } from "../cli/errors.js";
+import { RuntimeFailure } from "../errors.js";
 import type { BoxPaths } from "./paths.js";
-import { isAlive, listProcesses, pollUntil } from "./processes.js";
-import { writeFileAtomic } from "./writer.js";
+import { pollUntil } from "../shared/poll.js";
+import { isAlive, listProcesses } from "./processes.js";
+import { mkdirParents, writeFileAtomic } from "./writer.js";
 
 /** Where runsvdir really looks: `/etc/service` may be a link (Debian repoints it at svmanaged). */
 export function realServiceDir(dir: string): string {
-  mkdirSync(dir, { recursive: true });
+  mkdirParents(dir);
   return realpathSync(dir);
 }
 
@@ -35,9 +36,9 @@ export async function ensureRunsvdir(dir: string, paths: BoxPaths): Promise<{ pi
   // runsvdir waits a second before its first scan when the directory changed in the current second.
   const past = new Date(Date.now() - 2000);
   utimesSync(dir, past, past);
-  mkdirSync(paths.runDir, { recursive: true });
-  mkdirSync(paths.logRoot, { recursive: true });
-  const log = openSync(paths.runsvdirLog, "a");
+  mkdirParents(paths.runDir);
+  mkdirParents(paths.logRoot);
+  const log = openSync(paths.runsvdirLog, "a", 0o644);
   // Its own session (detached), a clean environment (services see their env layers and PATH only),
   // -P so each runsv has its own process group and a terminal's Ctrl-C reaches none of them.
   const child = spawn("runsvdir", ["-P", dir, `log: ${".".repeat(200)}`], {
@@ -66,17 +67,19 @@ export function ownRunsvdir(dir: string, paths: BoxPaths): number | undefined {
 }
 
 /**
- * HUP: runsvdir sends TERM to every runsv and exits (TERM would leave them running). Waits until the
- * runsvdir `pids` (default: every one scanning `dir`) and the runsv of `svDirs` are gone.
+ * HUP: runsvdir sends TERM to every runsv it started and exits (TERM would leave them running). Waits
+ * until the runsvdir `pids` (default: every one scanning `dir`) and those runsv are gone. A runsv that
+ * another runsvdir started (one that died) is not waited for: the caller tells it to exit.
  */
-export async function stopRunsvdir(dir: string, svDirs: string[], timeoutMs = 30_000, only?: number[]): Promise<void> {
+export async function stopRunsvdir(dir: string, timeoutMs = 30_000, only?: number[]): Promise<void> {
   const pids = only ?? findRunsvdir(dir);
+  const children = listProcesses()
+    .filter((p) => pids.includes(p.ppid) && basename(p.argv[0] ?? "") === "runsv")
+    .map((p) => p.pid);
   for (const pid of pids) process.kill(pid, "SIGHUP");
-  const runsvGone = () => supervisedDirs(svDirs).size === 0;
-  const ok = await pollUntil(() => pids.every((p) => !isAlive(p)) && runsvGone(), timeoutMs, 100);
+  const ok = await pollUntil(() => [...pids, ...children].every((p) => !isAlive(p)), timeoutMs, 50);
   if (!ok) throw new RuntimeFailure(`runsvdir on ${dir} or its runsv processes did not exit within ${timeoutMs / 1000} s`);
 }
-
 
 /** A process's working directory: runsv works in its service directory, whatever name runsvdir gave it. */
 export function cwdOf(pid: number): string | undefined {

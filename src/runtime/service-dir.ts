@@ -1,11 +1,21 @@
 // A planned instance -> the files of its runit service directory and env layers, as data.
 import { createHash } from "node:crypto";
-import { envFileContents, generatedEnv, GENERATED_LAYER } from "../plan/env.js";
+import { envFileContents, generatedEnv, GENERATED_LAYER, scopeEntries } from "../plan/env.js";
 import type { Plan, PlannedInstance } from "../plan/plan.js";
-import type { Stack } from "../stack/types.js";
 import type { DirSpec, FileSpec } from "./files.js";
 import type { BoxPaths } from "./paths.js";
 import { renderRunitTemplate } from "./templates.js";
+import type { Tools } from "./tools.js";
+
+/** `<sv>/.instance.json`: what `down` needs to stop an instance when the saved plan is gone or corrupt. */
+export interface InstanceRecord {
+  name: string;
+  service: string;
+  needs: string[];
+  graceMs: number;
+  /** Its link in the directory runsvdir scans. */
+  link: string;
+}
 
 /** How long a `run` waits for what it needs before exiting 99 and letting runsv retry. */
 const NEEDS_WAIT_SECS = 120;
@@ -24,12 +34,12 @@ export interface InstanceFiles {
 export interface RunAs {
   /** For `chpst -u`, or undefined to stay the supervisor's user. */
   chpstUser?: string;
-  /** Owner of env files and the state dir, when running as root. */
+  /** Owner of the state dir, when running as root. */
   owner?: { uid: number; gid: number };
 }
 
-/** Every file boot writes for `instance`. Reads the stack's env files; writes nothing. */
-export function instanceFiles(stack: Stack, plan: Plan, instance: PlannedInstance, paths: BoxPaths, runAs: RunAs): InstanceFiles {
+/** Every file boot writes for `instance`, from the plan alone. Reads the env files the plan names; writes nothing. */
+export function instanceFiles(plan: Plan, instance: PlannedInstance, paths: BoxPaths, runAs: RunAs, tools: Tools): InstanceFiles {
   const sv = paths.sv(instance.name);
   const envRoot = paths.env(instance.name);
   const layers = [...instance.envLayers, GENERATED_LAYER];
@@ -39,20 +49,20 @@ export function instanceFiles(stack: Stack, plan: Plan, instance: PlannedInstanc
     { path: `${sv}/control`, mode: 0o755 },
     { path: `${sv}/log`, mode: 0o755 },
     { path: paths.log(instance.name), mode: 0o755 },
-    // Root's, not the user's: a compromised app must not swap a layer for a symlink that boot (as root)
-    // would then write through. 0711: the user reaches its own 0600 files by name, lists nothing.
-    { path: envRoot, mode: 0o711 },
-    ...envDirs.map((path) => ({ path, mode: 0o711 })),
+    // Root's alone, files and directories: chpst reads them as root before it drops to the user, who
+    // needs no access. A layer the app could rewrite (PATH above all) would be root's next command.
+    { path: envRoot, mode: 0o700 },
+    ...envDirs.map((path) => ({ path, mode: 0o700 })),
     { path: instance.stateDir, mode: 0o700, owner: runAs.owner },
   ];
   const files: FileSpec[] = [];
   instance.envLayers.forEach((scope, n) => {
-    for (const entry of stack.envScopes.get(scope)!.entries) {
-      files.push({ path: `${envDirs[n]}/${entry.name}`, mode: 0o600, owner: runAs.owner, contents: envFileContents(entry, plan) });
+    for (const entry of scopeEntries(plan, scope)) {
+      files.push({ path: `${envDirs[n]}/${entry.name}`, mode: 0o600, contents: envFileContents(entry, plan) });
     }
   });
   for (const [name, value] of Object.entries(generatedEnv(plan, instance))) {
-    files.push({ path: `${envDirs.at(-1)}/${name}`, mode: 0o600, owner: runAs.owner, contents: `${value}\n` });
+    files.push({ path: `${envDirs.at(-1)}/${name}`, mode: 0o600, contents: `${value}\n` });
   }
 
   const needs = plan.instances.filter((i) => instance.needs.includes(i.service)).map((i) => paths.sv(i.name));
@@ -64,6 +74,7 @@ export function instanceFiles(stack: Stack, plan: Plan, instance: PlannedInstanc
     tcpScript: `exec 3<>/dev/tcp/127.0.0.1/${instance.port}`,
   };
   const data = {
+    tools,
     instance: instance.name,
     cwd: instance.cwd,
     user: runAs.chpstUser,
@@ -82,6 +93,8 @@ export function instanceFiles(stack: Stack, plan: Plan, instance: PlannedInstanc
   files.push({ path: `${sv}/log/run`, mode: 0o755, contents: renderRunitTemplate("log-run", data) });
   if (health) files.push({ path: `${sv}/check`, mode: 0o755, contents: renderRunitTemplate("check", data) });
   files.push({ path: `${paths.log(instance.name)}/config`, mode: 0o644, contents: "s1000000\nn10\n" });
+  const record: InstanceRecord = { name: instance.name, service: instance.service, needs: instance.needs, graceMs, link: paths.link(instance.name) };
+  files.push({ path: `${sv}/.instance.json`, mode: 0o644, contents: `${JSON.stringify(record)}\n` });
 
   const hash = createHash("sha256");
   for (const d of dirs) hash.update(`d ${d.path} ${d.mode} ${d.owner?.uid ?? ""}:${d.owner?.gid ?? ""}\n`);

@@ -1,15 +1,40 @@
-// `unibox status`: each instance's state, pid, uptime, health and last exit.
-import { table, type CommandResult } from "../cli/output.js";
-import { readSavedPlan } from "./box-plan.js";
+// Each instance of a box: state, pid, uptime, health, last exit. Works from the saved plan, or, when that
+// is missing or corrupt, from the service directories themselves.
+import { RuntimeFailure } from "../errors.js";
+import { openBox, supervisedRecords } from "./box.js";
 import { instancesHealth, publicState } from "./health.js";
-import { boxPaths } from "./paths.js";
-import { STATUS_INSTANCE } from "./status-service.js";
+import { STATUS_INSTANCE } from "./status-instance.js";
 
-export async function statusCommand(options: { prefix: string; json?: boolean }): Promise<CommandResult> {
-  const base = boxPaths(options.prefix);
-  const saved = readSavedPlan(base);
-  const paths = boxPaths(options.prefix, saved.serviceDir);
-  const health = await instancesHealth(paths, saved.plan.instances.map((i) => i.name));
+export interface InstanceStatus {
+  name: string;
+  state: ReturnType<typeof publicState>;
+  pid: number | null;
+  uptimeSeconds: number | null;
+  healthy: boolean;
+  wantDown: boolean;
+  lastExit: { at: string; code: number; signal: number } | null;
+  crashes: number;
+  port: number | null;
+}
+
+export interface BoxStatus {
+  prefix: string;
+  mode: string | null;
+  box: { name: string } | null;
+  instances: InstanceStatus[];
+  statusService: { url: string; state: string; pid: number | null; healthy: boolean } | null;
+  /** Set when the saved plan could not be used. */
+  note?: string;
+}
+
+export async function boxStatus(prefix: string): Promise<BoxStatus> {
+  const box = openBox(prefix);
+  const { paths, saved } = box;
+  const names = saved ? saved.plan.instances.map((i) => i.name) : supervisedRecords(paths).map((r) => r.name).filter((n) => n !== STATUS_INSTANCE);
+  if (!saved && names.length === 0) {
+    throw new RuntimeFailure(`nothing booted under ${paths.prefix}: ${box.problem}`);
+  }
+  const health = await instancesHealth(paths, names);
   const instances = health.map((h) => ({
     name: h.name,
     state: publicState(h.state),
@@ -19,32 +44,16 @@ export async function statusCommand(options: { prefix: string; json?: boolean })
     wantDown: h.wantDown,
     lastExit: h.lastExit ?? null,
     crashes: h.crashes,
-    port: saved.plan.instances.find((i) => i.name === h.name)?.port ?? null,
+    port: saved?.plan.instances.find((i) => i.name === h.name)?.port ?? null,
   }));
-  const healthy = instances.filter((i) => i.healthy).length;
   // The box's own health endpoint, reported apart from the stack's instances.
-  const [service] = saved.statusUrl ? await instancesHealth(paths, [STATUS_INSTANCE]) : [];
-  const statusService = service && { url: saved.statusUrl, state: publicState(service.state), pid: service.pid ?? null, healthy: service.healthy };
-  const rows = [
-    ["INSTANCE", "STATE", "PID", "UPTIME", "HEALTHY", "PORT", "LAST EXIT"],
-    ...instances.map((i) => [
-      i.name,
-      i.state + (i.wantDown && i.state !== "down" ? " (want down)" : ""),
-      String(i.pid ?? "-"),
-      i.uptimeSeconds === null ? "-" : `${i.uptimeSeconds}s`,
-      i.healthy ? "yes" : "no",
-      String(i.port ?? "-"),
-      i.lastExit ? `${i.lastExit.signal ? `signal ${i.lastExit.signal}` : `code ${i.lastExit.code}`} at ${i.lastExit.at}${i.crashes ? `, ${i.crashes} crashes in a row` : ""}` : "-",
-    ]),
-  ];
+  const [service] = saved?.statusUrl ? await instancesHealth(paths, [STATUS_INSTANCE]) : [];
   return {
-    json: { mode: saved.plan.mode, box: saved.plan.box, instances, statusService: statusService ?? null },
-    text: [
-      `${saved.plan.mode} box "${saved.plan.box.name}" under ${paths.prefix}: ${healthy}/${instances.length} healthy`,
-      statusService ? `health endpoint ${statusService.url}: ${statusService.state}${statusService.healthy ? "" : " (not answering)"}` : "no health endpoint (booted with --status-port 0)",
-      "",
-      table(rows),
-    ].join("\n"),
-    exitCode: 0,
+    prefix: paths.prefix,
+    mode: saved?.plan.mode ?? null,
+    box: saved ? saved.plan.box : null,
+    instances,
+    statusService: service && saved?.statusUrl ? { url: saved.statusUrl, state: publicState(service.state), pid: service.pid ?? null, healthy: service.healthy } : null,
+    note: saved ? undefined : `${box.problem}; showing what the service directories name`,
   };
 }

@@ -1,29 +1,77 @@
-// The one place that puts generated files on disk: only what differs, each write atomic (beside, then rename).
-import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, readlinkSync, writeFileSync } from "node:fs";
+// The one place that puts generated files on disk: only what differs, each write atomic (beside, then rename),
+// every mode and owner set explicitly (never left to the umask), every failure naming its path.
+import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, readlinkSync, writeFileSync, type Stats } from "node:fs";
 import { basename, dirname, join } from "node:path";
+import { RuntimeFailure } from "../errors.js";
 import type { DirSpec, FileSpec } from "./files.js";
 import { isRoot } from "./users.js";
 
-/** Creates the directory (and parents) if missing; fixes its mode and owner. Returns whether anything changed. */
+const WHY: Record<string, string> = {
+  ENOSPC: "no space left on device",
+  EDQUOT: "disk quota exceeded",
+  EROFS: "read-only file system",
+  EACCES: "permission denied",
+  EPERM: "operation not permitted",
+  ENOTDIR: "a part of the path is not a directory",
+};
+
+/** Runs one filesystem step; a failure becomes a RuntimeFailure that names the path and the reason. */
+export function onDisk<T>(what: string, path: string, step: () => T): T {
+  try {
+    return step();
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? "";
+    throw new RuntimeFailure(`cannot ${what} ${path}: ${WHY[code] ?? (err as Error).message}${code ? ` (${code})` : ""}`, { cause: err });
+  }
+}
+
+/** Who a file should belong to: the spec's owner, else whoever runs unibox (root on a box). */
+function wantedOwner(owner: FileSpec["owner"]): { uid: number; gid: number } | undefined {
+  if (!isRoot()) return undefined; // only root can give files away; a development boot owns what it writes
+  return owner ?? { uid: 0, gid: 0 };
+}
+
+function ownedAsWanted(st: Stats, owner: FileSpec["owner"]): boolean {
+  const want = wantedOwner(owner);
+  return !want || (st.uid === want.uid && st.gid === want.gid);
+}
+
+/** Creates the directory (and parents, 0755) if missing; fixes its mode and owner. Returns whether anything changed. */
 export function ensureDir(spec: DirSpec): boolean {
-  let changed = false;
-  const st = statSync(spec.path, { throwIfNoEntry: false });
-  if (!st) {
-    // Parents are traversable (0755): a service user must reach its own 0700 directory under them.
-    mkdirSync(dirname(spec.path), { recursive: true, mode: 0o755 });
-    mkdirSync(spec.path, { mode: spec.mode });
-    changed = true;
-  }
-  const now = st ?? statSync(spec.path);
-  if ((now.mode & 0o7777) !== spec.mode) {
-    chmodSync(spec.path, spec.mode);
-    changed = true;
-  }
-  if (spec.owner && isRoot() && (now.uid !== spec.owner.uid || now.gid !== spec.owner.gid)) {
-    chownSync(spec.path, spec.owner.uid, spec.owner.gid);
-    changed = true;
-  }
-  return changed;
+  return onDisk("create directory", spec.path, () => {
+    let changed = false;
+    const st = lstatSync(spec.path, { throwIfNoEntry: false });
+    if (st && !st.isDirectory()) {
+      // A symlink or a file where a directory belongs: never follow it, replace it.
+      rmSync(spec.path, { force: true });
+    }
+    if (!st || !st.isDirectory()) {
+      mkdirParents(dirname(spec.path));
+      mkdirSync(spec.path, { mode: spec.mode });
+      changed = true;
+    }
+    const now = statSync(spec.path);
+    if ((now.mode & 0o7777) !== spec.mode) {
+      chmodSync(spec.path, spec.mode);
+      changed = true;
+    }
+    const want = wantedOwner(spec.owner);
+    if (want && (now.uid !== want.uid || now.gid !== want.gid)) {
+      chownSync(spec.path, want.uid, want.gid);
+      changed = true;
+    }
+    return changed;
+  });
+}
+
+/** Like `mkdir -p`, each directory it creates 0755 whatever the umask: service users pass through to their own. */
+export function mkdirParents(path: string): void {
+  if (existsSync(path)) return;
+  mkdirParents(dirname(path));
+  onDisk("create directory", path, () => {
+    mkdirSync(path, { mode: 0o755 });
+    chmodSync(path, 0o755);
+  });
 }
 
 /**
@@ -33,14 +81,23 @@ export function ensureDir(spec: DirSpec): boolean {
 export function writeFileAtomic(spec: FileSpec): boolean {
   const want = typeof spec.contents === "string" ? Buffer.from(spec.contents) : spec.contents;
   const st = lstatSync(spec.path, { throwIfNoEntry: false });
-  if (st?.isFile() && (st.mode & 0o7777) === spec.mode && (!spec.owner || !isRoot() || (st.uid === spec.owner.uid && st.gid === spec.owner.gid))) {
+  if (st?.isFile() && (st.mode & 0o7777) === spec.mode && ownedAsWanted(st, spec.owner)) {
     if (st.size === want.length && readFileSync(spec.path).equals(want)) return false;
   }
   const tmp = join(dirname(spec.path), `.${basename(spec.path)}.unibox-tmp`);
-  writeFileSync(tmp, want, { mode: spec.mode });
-  chmodSync(tmp, spec.mode); // the umask may have narrowed it
-  if (spec.owner && isRoot()) chownSync(tmp, spec.owner.uid, spec.owner.gid);
-  renameSync(tmp, spec.path);
+  onDisk("write", spec.path, () => {
+    try {
+      rmSync(tmp, { force: true });
+      writeFileSync(tmp, want, { mode: spec.mode, flag: "wx" });
+      chmodSync(tmp, spec.mode); // the umask may have narrowed it
+      const owner = wantedOwner(spec.owner);
+      if (owner) chownSync(tmp, owner.uid, owner.gid);
+      renameSync(tmp, spec.path);
+    } catch (err) {
+      rmSync(tmp, { force: true });
+      throw err;
+    }
+  });
   return true;
 }
 
@@ -49,9 +106,11 @@ export function symlinkAtomic(target: string, link: string): boolean {
   const st = lstatSync(link, { throwIfNoEntry: false });
   if (st?.isSymbolicLink() && readlinkSync(link) === target) return false;
   const tmp = join(dirname(link), `.${basename(link)}.unibox-tmp`);
-  rmSync(tmp, { force: true });
-  symlinkSync(target, tmp);
-  renameSync(tmp, link);
+  onDisk("link", link, () => {
+    rmSync(tmp, { force: true });
+    symlinkSync(target, tmp);
+    renameSync(tmp, link);
+  });
   return true;
 }
 
@@ -61,7 +120,7 @@ export function pruneDir(dir: string, keep: Set<string>, includeDotfiles = false
   const removed: string[] = [];
   for (const name of readdirSync(dir)) {
     if (keep.has(name) || (!includeDotfiles && name.startsWith("."))) continue;
-    rmSync(join(dir, name), { recursive: true, force: true });
+    onDisk("remove", join(dir, name), () => rmSync(join(dir, name), { recursive: true, force: true }));
     removed.push(name);
   }
   return removed;

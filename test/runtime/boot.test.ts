@@ -97,19 +97,19 @@ describe("unibox boot", () => {
     expect(started).toBeGreaterThan(ready);
   });
 
-  it("runs a role with user: under that uid, with env files only that user can read", async () => {
+  it("runs a role with user: under that uid, reading env files that are root's alone", async () => {
     ensureUser("unibox-test");
     const uid = Number(execFileSync("id", ["-u", "unibox-test"], { encoding: "utf8" }).trim());
     const box = testBox({ "roles/svc.yaml": `user: unibox-test\n${SLEEP}`, "envdirs/svc/SECRET": "s3cret\n" });
     expect((await box.boot("--wait", "10")).code).toBe(0);
     const statusLine = readFileSync(`/proc/${box.pid("svc.main.0")}/status`, "utf8").split("\n").find((l) => l.startsWith("Uid:"))!;
     expect(statusLine.split(/\s+/).slice(1, 3)).toEqual([String(uid), String(uid)]);
+    // chpst reads the layers as root before it drops to the user: the user needs no access to them.
     const secret = statSync(`${box.paths.env("svc.main.0")}/1-svc/SECRET`);
-    expect(secret.uid).toBe(uid);
+    expect(secret.uid).toBe(0);
     expect(secret.mode & 0o777).toBe(0o600);
-    // The directories are root's: the app cannot swap a layer for a symlink that boot would write through.
     expect(statSync(`${box.paths.env("svc.main.0")}/1-svc`)).toMatchObject({ uid: 0 });
-    expect(statSync(`${box.paths.env("svc.main.0")}/1-svc`).mode & 0o777).toBe(0o711);
+    expect(statSync(`${box.paths.env("svc.main.0")}/1-svc`).mode & 0o777).toBe(0o700);
     expect(layeredEnv(box.pid("svc.main.0")).SECRET).toBe("s3cret");
   });
 

@@ -154,7 +154,7 @@ describe("unibox down", () => {
     utimesSync(scanned, past, past);
     const runsvdir = spawn("runsvdir", [scanned], { detached: true, stdio: "ignore" });
     onTestFinished(async () => {
-      await stopRunsvdir(scanned, [join(system, "other")], 10_000, [runsvdir.pid!]);
+      await stopRunsvdir(scanned, 10_000, [runsvdir.pid!]);
       rmSync(system, { recursive: true, force: true });
     });
     await expect.poll(() => readSupervise(join(system, "other")).state, { timeout: 5000 }).toBe("run");

@@ -3,10 +3,11 @@ import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { identityFromTags } from "../../src/identity/tags.js";
 import { buildPlan } from "../../src/plan/plan.js";
-import { stopLevels } from "../../src/runtime/box-plan.js";
+import { stopLevels } from "../../src/runtime/stop-order.js";
 import { boxPaths } from "../../src/runtime/paths.js";
 import { execCommand, instanceFiles } from "../../src/runtime/service-dir.js";
 import { shellQuote } from "../../src/runtime/templates.js";
+import { DEBIAN_TOOLS } from "../../src/runtime/tools.js";
 import { loadStack } from "../../src/stack/load.js";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
@@ -24,7 +25,7 @@ const plan = buildPlan(stack, identityFromTags({ "unibox:mode": "review", "unibo
 });
 const filesOf = (name: string) => {
   const instance = plan.instances.find((i) => i.name === name)!;
-  const files = instanceFiles(stack, plan, instance, paths, { chpstUser: instance.user, owner: { uid: 1000, gid: 1000 } });
+  const files = instanceFiles(plan, instance, paths, { chpstUser: instance.user, owner: { uid: 1000, gid: 1000 } }, DEBIAN_TOOLS);
   // The checkout's own path varies from machine to machine: the golden files say <stack>.
   return Object.fromEntries(files.files.map((f) => [f.path.replace(`${paths.sv(name)}/`, ""), String(f.contents).replaceAll(stack.root, "<stack>")]));
 };
@@ -38,11 +39,15 @@ describe("instanceFiles", () => {
     await expect(filesOf("router.main.0").run).toMatchFileSnapshot("golden/router.main.0/run");
   });
 
-  it("copies each env layer as regular files readable by the user alone, templates rendered, generated last", () => {
+  it("copies each env layer as regular files readable by root alone, templates rendered, generated last", () => {
     const instance = plan.instances.find((i) => i.name === "api.web.1")!;
-    const files = instanceFiles(stack, plan, instance, paths, { chpstUser: "unibox", owner: { uid: 1000, gid: 1000 } });
+    const files = instanceFiles(plan, instance, paths, { chpstUser: "unibox", owner: { uid: 1000, gid: 1000 } }, DEBIAN_TOOLS);
     const env = files.files.filter((f) => f.path.startsWith(paths.env("api.web.1")));
-    expect(env.every((f) => f.mode === 0o600 && f.owner?.uid === 1000)).toBe(true);
+    // chpst reads them as root before it drops to the user: the user needs no access, and must not rewrite them.
+    expect(env.every((f) => f.mode === 0o600 && f.owner === undefined)).toBe(true);
+    const envDirs = files.dirs.filter((d) => d.path.startsWith(paths.env("api.web.1")));
+    expect(envDirs.length).toBeGreaterThan(1);
+    expect(envDirs.every((d) => d.mode === 0o700 && d.owner === undefined)).toBe(true);
     expect(Object.fromEntries(env.map((f) => [f.path.slice(paths.env("api.web.1").length + 1), String(f.contents)]))).toMatchObject({
       "5-review.api/DATABASE_URL": "postgres://api@127.0.0.1:5432/api\n",
       "6-generated/PORT": "3001\n",
@@ -52,9 +57,9 @@ describe("instanceFiles", () => {
 
   it("gives the same fingerprint for the same inputs and a new one when a layer changes", () => {
     const instance = plan.instances.find((i) => i.name === "api.web.1")!;
-    const a = instanceFiles(stack, plan, instance, paths, {});
-    const b = instanceFiles(stack, plan, instance, paths, {});
-    const other = instanceFiles(stack, { ...plan, templateContext: { ...plan.templateContext, ports: { ...plan.templateContext.ports, postgres: { main: 6000 } } } }, instance, paths, {});
+    const a = instanceFiles(plan, instance, paths, {}, DEBIAN_TOOLS);
+    const b = instanceFiles(plan, instance, paths, {}, DEBIAN_TOOLS);
+    const other = instanceFiles({ ...plan, templateContext: { ...plan.templateContext, ports: { ...plan.templateContext.ports, postgres: { main: 6000 } } } }, instance, paths, {}, DEBIAN_TOOLS);
     expect(a.fingerprint).toBe(b.fingerprint);
     expect(other.fingerprint).not.toBe(a.fingerprint);
   });
@@ -62,7 +67,7 @@ describe("instanceFiles", () => {
 
 describe("stopLevels", () => {
   it("stops the router first, then api, then what api needs", () => {
-    expect(stopLevels(plan).map((level) => [...new Set(level.map((n) => n.split(".")[0]))])).toEqual([["router"], ["api"], ["postgres", "redis"]]);
+    expect(stopLevels(plan.instances).map((level) => [...new Set(level.map((n) => n.split(".")[0]))])).toEqual([["router"], ["api"], ["postgres", "redis"]]);
   });
 });
 
