@@ -1,22 +1,31 @@
-// Tags through instance metadata, IMDSv2 only (DESIGN.md §2, RUNTIME-FACTS "EC2 tags from inside the instance").
+// Instance metadata, IMDSv2 only (DESIGN.md §2, RUNTIME-FACTS "EC2 tags from inside the instance").
 import { MetadataService } from "@aws-sdk/ec2-metadata-service";
-import { IdentityError } from "../cli/errors.js";
-import { pollRounds, type PollOptions } from "./poll.js";
-import { missingRequiredTags, type Tags } from "./tags.js";
+import { emptyTags, type Tags } from "./tags.js";
 
-export interface ImdsOptions extends PollOptions {
+export interface ImdsOptions {
   /** Default: AWS_EC2_METADATA_SERVICE_ENDPOINT, else the SDK's default (profile setting, then http://169.254.169.254). */
   endpoint?: string;
   /** Per-request HTTP timeout (connect and response), default 1000; the SDK's default 0 means none. */
   timeoutMs?: number;
 }
 
-export type ImdsResult =
-  | { kind: "tags"; tags: Record<string, string>; instanceId: string; privateIp?: string; region?: string }
-  /** IMDS answers, but /latest/meta-data/tags/instance is 404: instance-metadata tags are not enabled. */
-  | { kind: "tags-disabled"; instanceId: string; privateIp?: string; region?: string }
-  /** No IMDS at all (not on EC2). */
-  | { kind: "unreachable"; error: Error };
+/** IMDS once it has answered: what it said at first contact, and the reads a poller repeats. */
+export interface Imds {
+  instanceId: string;
+  privateIp?: string;
+  region?: string;
+  /**
+   * One read of the instance's tags. "not-found" when tags/instance is 404: instance-metadata tags are
+   * off, or on but not there yet (autoscaling-group tags can arrive after boot); IMDS cannot tell which.
+   * Throws on any other failure.
+   */
+  readTags(): Promise<Tags | "not-found">;
+  /** The instance profile's role that IMDS lists at iam/security-credentials/, if any (best effort). */
+  instanceRole(): Promise<string | undefined>;
+}
+
+/** IMDS answered (on EC2), or could not be reached (not on EC2). */
+export type OpenImdsResult = { kind: "answered"; imds: Imds } | { kind: "unreachable"; error: Error };
 
 export const DEFAULT_IMDS_ENDPOINT = "http://169.254.169.254";
 
@@ -29,15 +38,14 @@ export function imdsEndpoint(endpoint?: string): string {
 const KEY_PATTERN = /^[A-Za-z0-9+\-=.,_:@]+$/;
 
 /**
- * Reads the instance's tags through IMDSv2, polling up to `waitMs` until `missingRequiredTags` is empty.
- * Returns what it has when the wait ends: the caller validates and fails closed.
- * Throws IdentityError only when IMDS answered the probe but every later tag read failed.
+ * Asks IMDS for this instance's id, once and without retries: "unreachable" means not on EC2 (or a
+ * container without the hop limit for the token). Then reads the facts that do not change.
  */
-export async function readImdsTags(options: ImdsOptions): Promise<ImdsResult> {
+export async function openImds(options: ImdsOptions = {}): Promise<OpenImdsResult> {
   const endpoint = options.endpoint ?? process.env.AWS_EC2_METADATA_SERVICE_ENDPOINT;
   const timeout = options.timeoutMs ?? 1000;
 
-  // One MetadataService per round: a token failure can latch the SDK's `disableFetchToken`, and with
+  // A new MetadataService for every read: a token failure can latch the SDK's `disableFetchToken`, and with
   // IMDSv1 disabled that instance would then refuse every later request.
   // Each request() fetches its own token (PUT /latest/api/token); the SDK has no way to reuse one
   // while keeping ec2MetadataV1Disabled, which is what guarantees no request ever goes out without a token.
@@ -61,35 +69,25 @@ export async function readImdsTags(options: ImdsOptions): Promise<ImdsResult> {
   }
   const facts = service(2);
   const [privateIp, region] = await Promise.all([optional(facts, "local-ipv4"), optional(facts, "placement/region")]);
-
-  let lastError: unknown;
-  let lastRead: Tags | "disabled" | undefined;
-  const tags = await pollRounds(options, async () => {
-    try {
-      lastRead = await readTagsOnce(service(2));
-      return { done: lastRead === "disabled" || missingRequiredTags(lastRead).length === 0, value: lastRead };
-    } catch (error) {
-      // Transient (IMDS answered the probe): try again next round, keeping what an earlier round read.
-      lastError = error;
-      return { done: false, value: lastRead };
-    }
-  });
-  if (tags === "disabled") return { kind: "tags-disabled", instanceId, privateIp, region };
-  if (tags === undefined) {
-    throw new IdentityError(`cannot read tags from instance metadata at ${imdsEndpoint(endpoint)}: ${asError(lastError).message}`, {
-      cause: lastError,
-    });
-  }
-  return { kind: "tags", tags, instanceId, privateIp, region };
+  return {
+    kind: "answered",
+    imds: {
+      instanceId,
+      privateIp,
+      region,
+      readTags: () => readTagsOnce(service(2)),
+      instanceRole: async () => (await optional(service(2), "iam/security-credentials/"))?.split("\n")[0].trim() || undefined,
+    },
+  };
 }
 
-/** One listing plus one GET per key; "disabled" when the listing is 404. */
-async function readTagsOnce(service: MetadataService): Promise<Tags | "disabled"> {
+/** One listing plus one GET per key. */
+async function readTagsOnce(service: MetadataService): Promise<Tags | "not-found"> {
   let listing: string;
   try {
     listing = await service.request(path("tags/instance"), {});
   } catch (error) {
-    if (statusOf(error) === 404) return "disabled";
+    if (statusOf(error) === 404) return "not-found";
     throw error;
   }
   const keys = listing
@@ -106,7 +104,7 @@ async function readTagsOnce(service: MetadataService): Promise<Tags | "disabled"
       }
     }),
   );
-  const tags: Tags = {};
+  const tags = emptyTags();
   keys.forEach((key, i) => {
     const value = values[i];
     if (value !== undefined) tags[key] = value;
@@ -119,7 +117,7 @@ async function optional(service: MetadataService, item: string): Promise<string 
     const value = (await service.request(path(item), {})).trim();
     return value === "" ? undefined : value;
   } catch {
-    return undefined; // best effort: an IPv6-only instance has no local-ipv4
+    return undefined; // best effort: an IPv6-only instance has no local-ipv4, an instance without a role no credentials
   }
 }
 

@@ -1,81 +1,45 @@
 // Where the tags come from, in order (DESIGN.md §2): --tags-file/--tag, else IMDSv2, else DescribeTags.
-import { networkInterfaces } from "node:os";
-import { IdentityError } from "../cli/errors.js";
+import type { PollOptions } from "../shared/poll.js";
+import type { CredentialsOptions } from "./credentials.js";
 import type { Ec2Sender } from "./describe-tags.js";
 import type { ImdsOptions } from "./imds.js";
-import { ENABLE_IMDS_TAGS_HINT, type Tags } from "./tags.js";
-import { parseTagOptions, readTagsFile } from "./tags-file.js";
+import { emptyTags, type BoxFacts, type Tags } from "./tags.js";
 
-export interface BoxFacts {
-  instanceId: string;
-  privateIp: string;
-  source: "flags" | "imds" | "describe-tags";
-}
+export type { BoxFacts };
+import { readTagsFile, tagsFromFlags } from "./tags-file.js";
 
-export interface ReadTagsOptions {
+
+/** The identity input the CLI hands over (--tags-file, --tag, --tag-wait), plus seams for tests. */
+export interface ReadTagsOptions extends CredentialsOptions {
   tagsFile?: string;
-  /** Repeated --tag KEY=VALUE; these override the file's keys. An empty list counts as not given. */
-  tags?: string[];
-  /** How long IMDS, then DescribeTags, wait for the required tags. */
+  /** Repeated --tag KEY=VALUE, as pairs; these override the file's keys. An empty list counts as not given. */
+  tagFlags?: [string, string][];
+  /** How long IMDS and DescribeTags are asked for the required tags. */
   tagWaitMs: number;
-  imds?: Omit<ImdsOptions, "waitMs">;
+  /** Tests: where IMDS is, and its per-request timeout. */
+  imds?: ImdsOptions;
+  /** Tests: the pace and clock of the asking (default 250 ms, doubling to 5 s). */
+  poll?: Omit<PollOptions, "timeoutMs">;
+  /** Tests: DescribeTags through this client (it brings its own credentials and region). */
   ec2Client?: Ec2Sender;
 }
 
 /**
  * The raw tags and where they came from. Does not validate them (identityFromTags does): after the wait
- * they may still be incomplete, and the caller fails closed.
+ * they may still be incomplete, and the caller fails closed. A key given twice with different values in
+ * the file, or in the --tag flags, is an IdentityError (exit 3); --tag overriding the file is not.
  */
 export async function readTags(options: ReadTagsOptions): Promise<{ tags: Tags; facts: BoxFacts }> {
-  const flagTags = options.tags ?? [];
+  const flagTags = options.tagFlags ?? [];
   if (options.tagsFile !== undefined || flagTags.length > 0) {
-    const tags = {
-      ...(options.tagsFile !== undefined ? readTagsFile(options.tagsFile) : {}),
-      ...parseTagOptions(flagTags),
-    };
+    const tags = Object.assign(
+      emptyTags(),
+      options.tagsFile !== undefined ? readTagsFile(options.tagsFile) : {},
+      tagsFromFlags(flagTags),
+    );
     return { tags, facts: { instanceId: "local", privateIp: "127.0.0.1", source: "flags" } };
   }
-
-  const imds = options.imds ?? {};
-  // Loaded only when the tags are not given: a boot with --tags-file pays for neither SDK.
-  const { imdsEndpoint, readImdsTags } = await import("./imds.js");
-  const result = await readImdsTags({ ...imds, waitMs: options.tagWaitMs });
-  if (result.kind === "unreachable") {
-    throw new IdentityError(
-      `no tags: not on EC2 (instance metadata unreachable at ${imdsEndpoint(imds.endpoint)}) and no --tags-file/--tag given`,
-      {
-        cause: result.error,
-        details: [
-          result.error.message,
-          "Off EC2, give the tags with --tags-file FILE or --tag KEY=VALUE.",
-          "In a container on EC2, the IMDSv2 token answer needs the launch template's MetadataOptions HttpPutResponseHopLimit >= 2.",
-          ...ENABLE_IMDS_TAGS_HINT,
-        ],
-      },
-    );
-  }
-  const privateIp = result.privateIp ?? localIpv4() ?? "127.0.0.1";
-  if (result.kind === "tags") {
-    return { tags: result.tags, facts: { instanceId: result.instanceId, privateIp, source: "imds" } };
-  }
-  // tags-disabled: IMDS did not wait, so DescribeTags gets the whole wait.
-  const { describeInstanceTags } = await import("./describe-tags.js");
-  const tags = await describeInstanceTags({
-    instanceId: result.instanceId,
-    region: result.region,
-    client: options.ec2Client,
-    waitMs: options.tagWaitMs,
-    pollMs: imds.pollMs,
-    sleep: imds.sleep,
-    now: imds.now,
-  });
-  return { tags, facts: { instanceId: result.instanceId, privateIp, source: "describe-tags" } };
-}
-
-/** When IMDS has no local-ipv4 (an IPv6-only instance): the first non-internal IPv4 address of this host. */
-function localIpv4(): string | undefined {
-  for (const addresses of Object.values(networkInterfaces())) {
-    for (const a of addresses ?? []) if (a.family === "IPv4" && !a.internal) return a.address;
-  }
-  return undefined;
+  // Loaded only when the tags are not given: a boot with --tags-file pays for neither AWS SDK.
+  const { readEc2Tags } = await import("./ec2-tags.js");
+  return readEc2Tags({ ...options, waitMs: options.tagWaitMs });
 }

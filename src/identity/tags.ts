@@ -1,10 +1,22 @@
 // From raw EC2 tags to what this box is (DESIGN.md §2); fails closed with exit 3.
-import { IdentityError } from "../cli/errors.js";
+import { IdentityError } from "../errors.js";
 import { isMode, MODES, type Mode } from "../stack/names.js";
-import { didYouMean } from "../stack/suggest.js";
+import { didYouMean } from "../shared/suggest.js";
 import type { Stack } from "../stack/types.js";
 
 export type Tags = Record<string, string>;
+
+/** What the tag source says about the box itself; off EC2 (flags), a stand-in. */
+export interface BoxFacts {
+  instanceId: string;
+  privateIp: string;
+  source: "flags" | "imds" | "describe-tags";
+}
+
+/** A tag map without a prototype: a tag key such as `__proto__` or `constructor` is a key like any other. */
+export function emptyTags(): Tags {
+  return Object.create(null) as Tags;
+}
 
 /** What the tags say this box is. */
 export interface Identity {
@@ -32,6 +44,8 @@ export const TAG = {
 const KNOWN = [TAG.mode, TAG.service, TAG.component, TAG.box, TAG.expiresAt];
 /** Characters instance-metadata tags allow in keys. */
 const KEY_PATTERN = /^[A-Za-z0-9+\-=.,_:@]+$/;
+/** An ISO-8601 date or date-time (Date.parse alone also takes "1" or "March 7"). */
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
 
 /** How to turn on instance-metadata tags, printed with every identity failure that concerns a missing tag. */
 export const ENABLE_IMDS_TAGS_HINT = [
@@ -74,11 +88,9 @@ export function identityFromTags(tags: Tags, stack: Stack): Identity {
   const mode = rawMode;
   const service = tags[TAG.service];
   const component = tags[TAG.component];
-  const refs = Object.fromEntries(
-    Object.entries(tags)
-      .filter(([k]) => k.startsWith(TAG.refPrefix))
-      .map(([k, v]) => [k.slice(TAG.refPrefix.length), v]),
-  );
+  // Null-prototype: a repo looked up by name must not find Object.prototype's "constructor".
+  const refs: Record<string, string> = Object.create(null);
+  for (const [k, v] of Object.entries(tags)) if (k.startsWith(TAG.refPrefix)) refs[k.slice(TAG.refPrefix.length)] = v;
 
   if (mode === "review") {
     if (service !== undefined) problems.push(`${TAG.service}="${service}" contradicts ${TAG.mode}=review: a review box runs every service; remove the tag`);
@@ -94,7 +106,7 @@ export function identityFromTags(tags: Tags, stack: Stack): Identity {
       problems.push(`missing tag ${TAG.service}: a ${mode} box runs one service; tag it with one of: ${servicesIn(stack, mode).join(", ")}`);
     } else {
       const role = stack.roles.get(service);
-      if (!role) problems.push(`${TAG.service}="${service}" names no service of the stack${didYouMean(service, stack.roles.keys())}`);
+      if (!role) problems.push(`${TAG.service}="${service}" names no service of the stack${didYouMean(service, [...stack.roles.keys()])}`);
       else if (!role.modes.includes(mode)) problems.push(`${TAG.service}="${service}" does not run in ${mode} mode (its modes: ${role.modes.join(", ")})`);
       else if (component !== undefined && !role.components.some((c) => c.name === component)) {
         const names = role.components.map((c) => c.name);
@@ -104,7 +116,7 @@ export function identityFromTags(tags: Tags, stack: Stack): Identity {
     if (Object.keys(refs).length > 0) problems.push(`${TAG.refPrefix}* tags are for review boxes; a ${mode} box runs the image's baked code`);
   }
   const expiresAt = tags[TAG.expiresAt];
-  if (expiresAt !== undefined && Number.isNaN(Date.parse(expiresAt))) problems.push(`${TAG.expiresAt}="${expiresAt}" is not an ISO-8601 time`);
+  if (expiresAt !== undefined && (!ISO_TIME.test(expiresAt) || Number.isNaN(Date.parse(expiresAt)))) problems.push(`${TAG.expiresAt}="${expiresAt}" is not an ISO-8601 time`);
 
   if (problems.length > 0) {
     const missing = problems.some((p) => p.startsWith("missing"));

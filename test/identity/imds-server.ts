@@ -1,4 +1,4 @@
-// A loopback IMDSv2 for tests: token PUT, token-checked GETs, tags that can arrive later, a mode that never answers.
+// A loopback IMDSv2 for tests: token PUT, token-checked GETs, tags that can arrive later, an instance role, a mode that never answers.
 import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -17,11 +17,14 @@ export interface LoggedRequest {
 export interface FakeImdsOptions {
   instanceId?: string;
   localIpv4?: string | null;
-  region?: string;
+  /** null: no placement/region (404). */
+  region?: string | null;
   /** null: instance-metadata tags disabled (the tags paths are 404). */
   tags?: Record<string, string> | null;
   /** Accept connections and never answer. */
   hang?: boolean;
+  /** The instance profile's role listed at iam/security-credentials/; default none (404). */
+  role?: string;
 }
 
 export interface FakeImds {
@@ -30,6 +33,7 @@ export interface FakeImds {
   log: LoggedRequest[];
   tags: Record<string, string> | null;
   hang: boolean;
+  role?: string;
   /** Adds or changes a tag, as autoscaling does after boot. */
   setTag(key: string, value: string): void;
   /** Tokens this server handed out. */
@@ -42,7 +46,7 @@ const TOKEN_PATH = "/latest/api/token";
 export async function startImdsServer(options: FakeImdsOptions = {}): Promise<FakeImds> {
   const instanceId = options.instanceId ?? "i-0123456789abcdef0";
   const localIpv4 = options.localIpv4 === undefined ? "10.0.1.23" : options.localIpv4;
-  const region = options.region ?? "eu-west-1";
+  const region = options.region === undefined ? "eu-west-1" : options.region;
   const issued = new Set<string>();
   const log: LoggedRequest[] = [];
 
@@ -52,6 +56,7 @@ export async function startImdsServer(options: FakeImdsOptions = {}): Promise<Fa
     log,
     tags: options.tags === undefined ? {} : options.tags,
     hang: options.hang ?? false,
+    role: options.role,
     issued,
     setTag(key, value) {
       if (fake.tags === null) fake.tags = {};
@@ -66,7 +71,8 @@ export async function startImdsServer(options: FakeImdsOptions = {}): Promise<Fa
   const metadata = (item: string): string | undefined => {
     if (item === "instance-id") return instanceId;
     if (item === "local-ipv4") return localIpv4 ?? undefined;
-    if (item === "placement/region") return region;
+    if (item === "placement/region") return region ?? undefined;
+    if (item === "iam/security-credentials/" || item === "iam/security-credentials") return fake.role;
     if (fake.tags === null) return undefined;
     if (item === "tags/instance") return Object.keys(fake.tags).join("\n");
     if (item.startsWith("tags/instance/")) {

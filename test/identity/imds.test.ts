@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { readImdsTags } from "../../src/identity/imds.js";
+import { openImds, type Imds } from "../../src/identity/imds.js";
 import { refusedPort, startImdsServer, type FakeImds } from "./imds-server.js";
 
 const servers: FakeImds[] = [];
@@ -16,6 +16,13 @@ afterEach(async () => {
   if (savedEndpoint === undefined) delete process.env.AWS_EC2_METADATA_SERVICE_ENDPOINT;
   else process.env.AWS_EC2_METADATA_SERVICE_ENDPOINT = savedEndpoint;
 });
+
+/** Opens IMDS at `server`, failing the test if it does not answer. */
+async function open(server: FakeImds): Promise<Imds> {
+  const result = await openImds({ endpoint: server.url });
+  if (result.kind !== "answered") throw result.error;
+  return result.imds;
+}
 
 /** Every GET carried a token this server issued, and no path went out as `//latest/…`. */
 function expectOnlyIMDSv2(server: FakeImds): void {
@@ -35,17 +42,13 @@ function expectOnlyIMDSv2(server: FakeImds): void {
   expect(server.log.some((r) => r.status === 401 || r.status === 400)).toBe(false);
 }
 
-describe("readImdsTags", () => {
-  it("reads the instance's tags and facts through IMDSv2 tokens", async () => {
+describe("openImds", () => {
+  it("reads the instance's facts and tags through IMDSv2 tokens", async () => {
     const server = await imds({ tags: { "unibox:mode": "staging", "unibox:service": "billing", Name: "billing-1" } });
-    const result = await readImdsTags({ endpoint: server.url, waitMs: 0 });
-    expect(result).toEqual({
-      kind: "tags",
-      tags: { "unibox:mode": "staging", "unibox:service": "billing", Name: "billing-1" },
-      instanceId: "i-0123456789abcdef0",
-      privateIp: "10.0.1.23",
-      region: "eu-west-1",
-    });
+    const result = await openImds({ endpoint: server.url });
+    expect(result).toMatchObject({ kind: "answered", imds: { instanceId: "i-0123456789abcdef0", privateIp: "10.0.1.23", region: "eu-west-1" } });
+    const tags = await (result.kind === "answered" && result.imds.readTags());
+    expect(tags).toEqual({ "unibox:mode": "staging", "unibox:service": "billing", Name: "billing-1" });
     expectOnlyIMDSv2(server);
     // Tag keys go out as they are (":" is path-safe), and each is read with its own GET.
     const paths = server.log.filter((r) => r.method === "GET").map((r) => r.rawPath);
@@ -54,72 +57,62 @@ describe("readImdsTags", () => {
     expect(paths).toContain("/latest/meta-data/tags/instance/unibox:service");
   });
 
-  it("waits for required tags that appear only after boot", async () => {
+  it("reads the tags afresh on every call, so tags added after boot show", async () => {
     const server = await imds({ tags: { "unibox:mode": "review" } });
-    const timer = setTimeout(() => server.setTag("unibox:box", "pr-42"), 300);
-    const started = performance.now();
-    const result = await readImdsTags({ endpoint: server.url, waitMs: 5000, pollMs: 50 });
-    clearTimeout(timer);
-    const elapsed = performance.now() - started;
-    expect(result).toMatchObject({ kind: "tags", tags: { "unibox:mode": "review", "unibox:box": "pr-42" } });
-    expect(elapsed).toBeGreaterThanOrEqual(250);
-    expect(elapsed).toBeLessThan(2500);
-    expect(server.log.filter((r) => r.rawPath === "/latest/meta-data/tags/instance").length).toBeGreaterThan(2);
-    expectOnlyIMDSv2(server);
+    const found = await open(server);
+    expect(await found.readTags()).toEqual({ "unibox:mode": "review" });
+    server.setTag("unibox:box", "pr-42");
+    expect(await found.readTags()).toEqual({ "unibox:mode": "review", "unibox:box": "pr-42" });
   });
 
-  it("returns incomplete tags once the wait is over, for the caller to fail closed", async () => {
-    const server = await imds({ tags: { "unibox:mode": "production" } });
-    const started = performance.now();
-    const result = await readImdsTags({ endpoint: server.url, waitMs: 300, pollMs: 50 });
-    const elapsed = performance.now() - started;
-    expect(result).toMatchObject({ kind: "tags", tags: { "unibox:mode": "production" } });
-    expect(result.kind === "tags" && Object.keys(result.tags)).toEqual(["unibox:mode"]);
-    expect(elapsed).toBeGreaterThanOrEqual(290);
-    expect(elapsed).toBeLessThan(2000);
-  });
-
-  it("bounds the wait by the injected clock and sleeps no longer than what is left", async () => {
-    const server = await imds({ tags: {} });
-    let clock = 0;
-    const sleeps: number[] = [];
-    const result = await readImdsTags({
-      endpoint: server.url,
-      waitMs: 2500,
-      pollMs: 1000,
-      now: () => clock,
-      sleep: async (ms) => {
-        sleeps.push(ms);
-        clock += ms;
-      },
-    });
-    expect(result).toMatchObject({ kind: "tags", tags: {} });
-    expect(sleeps).toEqual([1000, 1000, 500]);
-    expect(server.log.filter((r) => r.rawPath === "/latest/meta-data/tags/instance")).toHaveLength(4);
-  });
-
-  it("reports tags-disabled with the instance id when the tags path is 404, without waiting", async () => {
+  it("reads not-found when the tags path is 404, with one request and no retry", async () => {
     const server = await imds({ tags: null });
+    const found = await open(server);
     const started = performance.now();
-    const result = await readImdsTags({ endpoint: server.url, waitMs: 10_000, pollMs: 50 });
-    expect(performance.now() - started).toBeLessThan(1000);
-    expect(result).toEqual({ kind: "tags-disabled", instanceId: "i-0123456789abcdef0", privateIp: "10.0.1.23", region: "eu-west-1" });
-    // A 404 is not retried.
+    expect(await found.readTags()).toBe("not-found");
+    expect(performance.now() - started).toBeLessThan(500);
     expect(server.log.filter((r) => r.rawPath === "/latest/meta-data/tags/instance")).toHaveLength(1);
     expectOnlyIMDSv2(server);
   });
 
+  it("keeps tag keys named __proto__ and constructor as keys like any other", async () => {
+    const server = await imds({ tags: { ["__proto__"]: "p", constructor: "c", "unibox:mode": "review" } });
+    const tags = await (await open(server)).readTags();
+    expect(tags).not.toBe("not-found");
+    expect(Object.getPrototypeOf(tags)).toBeNull();
+    expect(Object.entries(tags)).toEqual([
+      ["__proto__", "p"],
+      ["constructor", "c"],
+      ["unibox:mode", "review"],
+    ]);
+  });
+
+  it("throws when IMDS stops answering after it answered the probe", async () => {
+    const server = await imds({ tags: { "unibox:mode": "review" } });
+    const result = await openImds({ endpoint: server.url, timeoutMs: 100 });
+    server.hang = true;
+    await expect(result.kind === "answered" && result.imds.readTags()).rejects.toThrow(/timeout|TimeoutError/i);
+  });
+
+  it("lists the instance role, or none when the instance has no profile", async () => {
+    const withRole = await imds({ role: "box-role" });
+    expect(await (await open(withRole)).instanceRole()).toBe("box-role");
+    expect(withRole.log.map((r) => r.rawPath)).toContain("/latest/meta-data/iam/security-credentials/");
+    const without = await imds({});
+    expect(await (await open(without)).instanceRole()).toBeUndefined();
+  });
+
   it("leaves out facts IMDS does not have (an IPv6-only instance has no local-ipv4)", async () => {
-    const server = await imds({ localIpv4: null, tags: { "unibox:mode": "review", "unibox:box": "b" } });
-    const result = await readImdsTags({ endpoint: server.url, waitMs: 0 });
-    expect(result).toMatchObject({ kind: "tags", instanceId: "i-0123456789abcdef0", region: "eu-west-1" });
-    expect(result.kind === "tags" && result.privateIp).toBeUndefined();
+    const server = await imds({ localIpv4: null });
+    const found = await open(server);
+    expect(found).toMatchObject({ instanceId: "i-0123456789abcdef0", region: "eu-west-1" });
+    expect(found.privateIp).toBeUndefined();
   });
 
   it("reports unreachable within the per-request timeout when the endpoint accepts but never answers", async () => {
     const server = await imds({ hang: true });
     const started = performance.now();
-    const result = await readImdsTags({ endpoint: server.url, timeoutMs: 200, waitMs: 10_000 });
+    const result = await openImds({ endpoint: server.url, timeoutMs: 200 });
     const elapsed = performance.now() - started;
     expect(result.kind).toBe("unreachable");
     expect(result.kind === "unreachable" && result.error.message).toMatch(/timeout|TimeoutError/i);
@@ -132,7 +125,7 @@ describe("readImdsTags", () => {
   it("reports unreachable at once when the connection is refused", async () => {
     const port = await refusedPort();
     const started = performance.now();
-    const result = await readImdsTags({ endpoint: `http://127.0.0.1:${port}`, waitMs: 10_000 });
+    const result = await openImds({ endpoint: `http://127.0.0.1:${port}` });
     expect(performance.now() - started).toBeLessThan(500);
     expect(result.kind).toBe("unreachable");
     expect(result.kind === "unreachable" && result.error.message).toMatch(/ECONNREFUSED/);
@@ -155,7 +148,7 @@ describe("readImdsTags", () => {
     expect(server.log.at(-1)?.rawPath).toBe("//latest/meta-data/instance-id");
 
     server.log.length = 0;
-    await readImdsTags({ endpoint: server.url, waitMs: 0 });
+    await (await open(server)).readTags();
     expectOnlyIMDSv2(server);
     const puts = server.log.filter((r) => r.method === "PUT");
     expect(puts.every((p) => p.ttl !== undefined && Number(p.ttl) >= 1 && Number(p.ttl) <= 21600)).toBe(true);
@@ -164,8 +157,9 @@ describe("readImdsTags", () => {
   it("honours AWS_EC2_METADATA_SERVICE_ENDPOINT when no endpoint is given", async () => {
     const server = await imds({ tags: { "unibox:mode": "staging", "unibox:service": "web" } });
     process.env.AWS_EC2_METADATA_SERVICE_ENDPOINT = server.url;
-    const result = await readImdsTags({ waitMs: 0 });
-    expect(result).toMatchObject({ kind: "tags", tags: { "unibox:mode": "staging", "unibox:service": "web" } });
+    const result = await openImds();
+    expect(result.kind).toBe("answered");
+    expect(await (result.kind === "answered" && result.imds.readTags())).toEqual({ "unibox:mode": "staging", "unibox:service": "web" });
     expect(server.log.length).toBeGreaterThan(0);
   });
 });
