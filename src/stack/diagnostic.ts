@@ -1,5 +1,5 @@
 // A validation error tied to a place in the stack definition, printed as `file:line:col: message`.
-import { EXIT, UniboxError } from "../cli/errors.js";
+import { EXIT, UniboxError } from "../errors.js";
 
 export interface Diagnostic {
   /** Path relative to the stack root, e.g. `roles/api.yaml`. */

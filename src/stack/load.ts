@@ -1,7 +1,7 @@
 // Reads a stack definition (roles/, envdirs/, image/), checks it whole, and returns it or every error at once.
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
-import { UsageError } from "../cli/errors.js";
+import { UsageError } from "../errors.js";
 import { StackError, type Diagnostic } from "./diagnostic.js";
 import { loadEnvScopes } from "./envdirs/load.js";
 import { loadImage } from "./image/load.js";
@@ -24,7 +24,7 @@ export function loadStack(rootDir: string): Stack {
   const env = loadEnvScopes(root);
   const image = loadImage(root);
   const errors: Diagnostic[] = [...roles.errors, ...env.errors, ...image.errors];
-  const ctx: RuleContext = { root, roles: roles.roles, serviceNames: roles.names, scopes: env.scopes, image: image.image, imageYaml: image.yaml };
+  const ctx: RuleContext = { root, roles: roles.roles, serviceNames: roles.names, scopes: env.scopes, templates: env.templates, image: image.image, imageYaml: image.yaml };
   for (const rule of RULES) {
     // Templates render against the boxes the roles make: with a role missing, they would report its names as unknown.
     if (rule === templatesRule && roles.errors.length > 0) continue;

@@ -1,7 +1,7 @@
 // Turns zod issues into diagnostics that say what was expected, what was found, and where.
 import type { z } from "zod";
 import type { Diagnostic } from "./diagnostic.js";
-import { didYouMean } from "./suggest.js";
+import { didYouMean } from "../shared/suggest.js";
 import type { PathSegment, YamlFile } from "./yaml-file.js";
 
 type Issue = z.core.$ZodIssue;
@@ -101,7 +101,7 @@ function valueAt(value: unknown, path: readonly PathSegment[]): unknown {
   let v = value;
   for (const seg of path) {
     if (v === null || typeof v !== "object") return undefined;
-    v = (v as Record<string, unknown>)[seg as string];
+    v = Object.hasOwn(v, seg) ? (v as Record<string, unknown>)[seg as string] : undefined;
   }
   return v;
 }
@@ -111,13 +111,13 @@ function schemaAt(schema: AnySchema, path: readonly PathSegment[], root: unknown
   let current: AnySchema[] = [schema];
   let value = root;
   for (const seg of path) {
-    value = value !== null && typeof value === "object" ? (value as Record<string, unknown>)[seg as string] : undefined;
+    value = value !== null && typeof value === "object" && Object.hasOwn(value, seg) ? (value as Record<string, unknown>)[seg as string] : undefined;
     const next: AnySchema[] = [];
     for (const s of current.flatMap(unwrap)) {
       const def = s._zod.def as unknown as Record<string, unknown>;
       if (def.type === "object") {
-        const child = (def.shape as Record<string, AnySchema>)[seg as string];
-        if (child) next.push(child);
+        const shape = def.shape as Record<string, AnySchema>;
+        if (Object.hasOwn(shape, seg)) next.push(shape[seg as string]);
       } else if (def.type === "record") next.push(def.valueType as AnySchema);
       else if (def.type === "array") next.push(def.element as AnySchema);
     }

@@ -16,6 +16,15 @@ interface BrokenCase {
 const role = (yaml: string) => ({ "roles/api.yaml": yaml });
 const POSTGRES = { "roles/postgres.yaml": "modes: [review]\ncommand: ./postgres\nport: 5432\n" };
 const IMAGE_REPO = "repos:\n  - name: api\n    url: ./apps/api\n";
+// Each level holds nine of the one before: 9^6 strings once expanded.
+const BILLION_LAUGHS = [
+  "a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]",
+  ..."bcdef".split("").map((x, i) => `${x}: &${x} [${Array(9).fill(`*${"abcdef"[i]}`).join(", ")}]`),
+  "command: x",
+  "",
+].join("\n");
+// The longest value a 4-character variable can hold: "NAME=value" and its NUL in 131072 bytes.
+const LONGEST_FOR_4 = 131_072 - 4 - 2;
 
 const cases: BrokenCase[] = [
   // Unknown keys, with the key most likely meant.
@@ -122,6 +131,44 @@ const cases: BrokenCase[] = [
     files: role("command: x\nport: 65535\nreplicas: 2\n"),
     at: "roles/api.yaml:2:7",
     message: "api.main: replica ports run to 65536, past 65535",
+  },
+
+  // Commands that cannot run.
+  {
+    name: "reports a command holding a NUL byte, which would cut it short",
+    files: role('command: "node\\0server.js"\n'),
+    at: "roles/api.yaml:1:10",
+    message: 'command: expected a command line, found a NUL byte ("\\0") in it',
+  },
+  {
+    name: "reports a command of only blanks",
+    files: role('command: "   "\n'),
+    at: "roles/api.yaml:1:10",
+    message: "command: expected a command line, found only blanks",
+  },
+  {
+    name: "reports a component's command of only blanks at that component",
+    files: role('components:\n  web:\n    command: "\\t "\n'),
+    at: "roles/api.yaml:3:14",
+    message: "components.web.command: expected a command line, found only blanks",
+  },
+  {
+    name: "reports an empty component command",
+    files: role('components:\n  web:\n    command: ""\n'),
+    at: "roles/api.yaml:3:14",
+    message: "components.web.command: expected a command line, found empty text",
+  },
+  {
+    name: "reports a health cmd of only blanks",
+    files: role('command: x\nhealth: { cmd: " " }\n'),
+    at: "roles/api.yaml:2:16",
+    message: "health.cmd: expected a command line, found only blanks",
+  },
+  {
+    name: "reports a stop command holding a NUL byte",
+    files: role('command: x\nstop: { command: "drain\\0now" }\n'),
+    at: "roles/api.yaml:2:18",
+    message: "stop.command: expected a command line, found a NUL byte",
   },
 
   // Modes.
@@ -252,6 +299,13 @@ const cases: BrokenCase[] = [
     message: 'component name "web.v2" must match [a-z][a-z0-9-]*',
   },
 
+  {
+    name: 'reports a component named "__proto__", which a parsed map would drop in silence',
+    files: role("components:\n  web:\n    command: a\n  __proto__:\n    command: b\n"),
+    at: "roles/api.yaml:4:3",
+    message: 'component name "__proto__" must match [a-z][a-z0-9-]*',
+  },
+
   // The shape of a role.
   {
     name: "reports a role with both components and a top-level command",
@@ -372,6 +426,13 @@ const cases: BrokenCase[] = [
     message: 'repos.0.name: expected a repo name matching [a-z][a-z0-9-]*, found "Api"',
   },
 
+  {
+    name: 'reports a runtime named "__proto__", which a parsed map would drop in silence',
+    files: { "image/image.yaml": `base: host\nruntimes:\n  node: "20"\n  __proto__: "1"\n${IMAGE_REPO}` },
+    at: "image/image.yaml:4:3",
+    message: 'runtime name "__proto__" must match [a-z][a-z0-9._-]*',
+  },
+
   // YAML itself.
   {
     name: "reports an unclosed flow sequence where the YAML parser gives up",
@@ -386,10 +447,34 @@ const cases: BrokenCase[] = [
     message: "YAML: Tabs are not allowed as indentation",
   },
   {
-    name: "reports a duplicate YAML key at the second occurrence",
+    name: "reports a duplicate YAML key at the second occurrence, naming the whole key and where it was first set",
     files: role("command: x\nport: 3000\nport: 3001\n"),
     at: "roles/api.yaml:3:1",
-    message: "YAML: Map keys must be unique",
+    message: 'YAML: duplicate key "port"; it is already set at line 2: keep one',
+  },
+  {
+    name: "reports a component defined twice, naming it",
+    files: role("components:\n  web: { command: a }\n  worker: { command: b }\n  web: { command: c }\n"),
+    at: "roles/api.yaml:4:3",
+    message: 'YAML: duplicate key "web"; it is already set at line 2',
+  },
+  {
+    name: "reports a second YAML document in a role file in plain words",
+    files: role("command: x\nport: 3000\n---\ncommand: y\n"),
+    at: "roles/api.yaml:3:1",
+    message: 'a role file holds one YAML document; found a second one starting here (remove the "---" line)',
+  },
+  {
+    name: "reports a second YAML document in image.yaml in plain words",
+    files: { "image/image.yaml": `base: host\n${IMAGE_REPO}---\nbase: host\n` },
+    at: "image/image.yaml:5:1",
+    message: 'image/image.yaml holds one YAML document; found a second one starting here (remove the "---" line)',
+  },
+  {
+    name: "reports nested anchors and aliases that expand into a huge value (a billion laughs) at the first alias",
+    files: role(BILLION_LAUGHS),
+    at: "roles/api.yaml:2:8",
+    message: "YAML: aliases expand this file into too much data",
   },
 
   // envdirs/.
@@ -456,6 +541,36 @@ const cases: BrokenCase[] = [
     },
     at: "envdirs/api/DATABASE_URL.hbs:1:24",
     message: "template on a production box of api:",
+  },
+  {
+    name: "reports an env value longer than the kernel lets one environment string be, with its size and the limit",
+    files: { "envdirs/common/BIGV": `${"x".repeat(LONGEST_FOR_4 + 1)}\n` },
+    at: "envdirs/common/BIGV:1:1",
+    message: `value of ${LONGEST_FOR_4 + 1} bytes is too long: the kernel limits each "NAME=value" string to 131072 bytes (MAX_ARG_STRLEN), so BIGV can hold at most ${LONGEST_FOR_4}`,
+  },
+  {
+    name: "reports a template whose rendered value is longer than one environment string may be",
+    files: { "envdirs/common/BIGV.hbs": `${"x".repeat(LONGEST_FOR_4 - "10.0.0.1".length + 1)}{{box.privateIp}}\n` },
+    at: "envdirs/common/BIGV.hbs:1:1",
+    message: `template on a review box: rendered value of ${LONGEST_FOR_4 + 1} bytes is too long`,
+  },
+  {
+    name: "reports a call of the log helper, which would print on unibox's own stdout, at the helper",
+    files: { "envdirs/common/X.hbs": 'x{{log "hello"}}\n' },
+    at: "envdirs/common/X.hbs:1:4",
+    message: 'unknown helper "log"; a template may use only each, if, lookup, unless, with',
+  },
+  {
+    name: "reports a helper that is not allowed even in a branch the sample box does not take",
+    files: { "envdirs/common/X.hbs": '{{#if box.mode}}ok{{else}}\n  {{log "x"}}{{/if}}\n' },
+    at: "envdirs/common/X.hbs:2:5",
+    message: 'unknown helper "log"',
+  },
+  {
+    name: "reports a name that only an object's prototype has as an unknown name",
+    files: { "envdirs/common/X.hbs": "{{box.constructor}}\n" },
+    at: "envdirs/common/X.hbs:1:3",
+    message: 'unknown name "box.constructor"',
   },
   {
     name: "reports a file directly under envdirs/",

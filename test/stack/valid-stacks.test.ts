@@ -72,6 +72,21 @@ const valid: { name: string; files: Record<string, StackFile> }[] = [
     files: { ...POSTGRES, "roles/api.yaml": "repo: api\ncommand: x\nport: 3000\nneeds: [postgres]\n" },
   },
   {
+    name: "accepts an env value exactly as long as exec allows, counting only the first line without its trailing blanks",
+    files: { "envdirs/common/BIGV": `${"x".repeat(131_072 - "BIGV=".length - 1)} \t\n${"y".repeat(200_000)}\n` },
+  },
+  {
+    name: "accepts a template whose rendered value is exactly as long as exec allows",
+    files: { "envdirs/common/BIGV.hbs": `${"x".repeat(131_072 - "BIGV=".length - 1 - "10.0.0.1".length)}{{box.privateIp}}\n` },
+  },
+  {
+    name: "accepts a component, a scope and a template that use the name constructor",
+    files: {
+      "roles/api.yaml": "components:\n  constructor:\n    command: node build.js\n    port: 4000\n  web:\n    command: node web.js\n",
+      "envdirs/api.constructor/URL.hbs": "http://localhost:{{ports.api.constructor}}/\n",
+    },
+  },
+  {
     name: "accepts a repo with a remote git URL and no local checkout",
     files: { "image/image.yaml": "base: host\nrepos:\n  - name: api\n    url: https://example.com/acme/api.git\n" },
   },
@@ -139,6 +154,24 @@ describe("loadStack normalises what it loads", () => {
         stop: { signal: "TERM", graceMs: 10_000 },
       },
     ]);
+  });
+
+  it("keeps a component named constructor, with its command, as any other component", () => {
+    const stack = loadStack(writeStack({ "roles/api.yaml": "components:\n  constructor:\n    command: node build.js\n  web:\n    command: node web.js\n" }));
+    const components = stack.roles.get("api")!.components;
+    expect(components.map((c) => ({ name: c.name, command: c.command }))).toEqual([
+      { name: "constructor", command: "node build.js" },
+      { name: "web", command: "node web.js" },
+    ]);
+  });
+
+  it("keeps runtimes by name in a map that holds nothing but them", () => {
+    const stack = loadStack(writeStack({ "image/image.yaml": 'base: host\nruntimes:\n  node: "20"\n  constructor: "1"\nrepos:\n  - name: api\n    url: ./apps/api\n' }));
+    expect(Object.entries(stack.image.runtimes)).toEqual([
+      ["node", "20"],
+      ["constructor", "1"],
+    ]);
+    expect(stack.image.runtimes.toString).toBeUndefined();
   });
 
   it("orders modes as review, staging, production whatever order the file lists them in", () => {

@@ -1,6 +1,6 @@
 // Which env scopes apply to an instance, outermost first (DESIGN.md §1, layers 1-6).
 import { isMode, MODES, type Mode } from "../names.js";
-import { closest } from "../suggest.js";
+import { closest } from "../../shared/suggest.js";
 import type { Role } from "../types.js";
 
 /** Scope names for one instance, outermost first; layer 7 (generated) is the runtime's. */

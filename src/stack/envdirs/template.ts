@@ -10,6 +10,15 @@ export interface TemplateContext {
   replicas: Record<string, Record<string, { name: string; replica: number; port?: number }[]>>;
 }
 
+// The prototype of the context's maps: no names, so `box.constructor` is an unknown name rather than Object's
+// constructor; only a way to print, which Handlebars needs to word its strict-mode error.
+const CONTEXT_MAP: object = Object.freeze(Object.create(null, { [Symbol.toPrimitive]: { value: () => "the template context" } }));
+
+/** An object of the template context holding `entries`, which inherits no name a template could reach. */
+export function contextMap<T extends object>(entries: T = {} as T): T {
+  return Object.assign(Object.create(CONTEXT_MAP) as T, entries);
+}
+
 /** Thrown for a template that does not render; `line`/`col` point into the template. */
 export class TemplateError extends Error {
   constructor(
@@ -23,6 +32,10 @@ export class TemplateError extends Error {
 
 const cache = new Map<string, HandlebarsTemplateDelegate>();
 const MISSING_BLOCK = "unibox: block over a missing name";
+/** The helpers a template may call: none of them prints, writes or reaches outside the context. */
+const HELPERS = ["each", "if", "lookup", "unless", "with"];
+// Explicitly off, so a lookup of an inherited property (`box.constructor`) is refused without Handlebars logging a warning.
+const RUNTIME = { allowProtoPropertiesByDefault: false, allowProtoMethodsByDefault: false };
 
 // Strict mode checks plain {{names}}, not the argument of a block helper: `{{#each replicas.api.wbe}}`
 // would render nothing in silence. These wrappers make a missing argument an error too.
@@ -34,39 +47,72 @@ for (const name of ["each", "with"]) {
     return (builtin as (...a: unknown[]) => unknown).apply(this, args);
   });
 }
+// `{{log "x"}}` would print on unibox's own stdout (and break --json); a rendered value is all a template may produce.
+hbs.unregisterHelper("log");
 
 /** Renders `source` strictly (an unknown name is an error) and without HTML escaping (values are URLs, not HTML). */
 export function renderTemplate(source: string, context: TemplateContext): string {
-  let compiled = cache.get(source);
   try {
+    let compiled = cache.get(source);
     if (!compiled) {
-      compiled = hbs.compile(source, { strict: true, noEscape: true });
+      compiled = compile(source);
       cache.set(source, compiled);
     }
-    return compiled(context);
+    return compiled(context, RUNTIME);
   } catch (err) {
-    const message = (err as Error).message;
-    // Strict mode says `"main" not defined in undefined - 2:24`: name the whole expression instead.
-    const missing = /- (\d+):(\d+)$/.exec(message);
-    if (missing) {
-      const line = Number(missing[1]);
-      const col = Number(missing[2]) + 1;
-      const expr = expressionAt(source, line, col);
-      throw new TemplateError(`unknown name "${expr}"`, line, col);
-    }
-    // A block over a missing path: a TypeError deep in it (`replicas.nope.web`), or our wrappers' error.
-    const reading = /Cannot read properties of undefined \(reading '([^']+)'\)/.exec(message);
-    if (reading || message === MISSING_BLOCK) {
-      const at = missingBlockArgument(source, context) ?? { expression: reading?.[1] ?? "?", line: 1, col: 1 };
-      throw new TemplateError(`unknown name "${at.expression}"`, at.line, at.col);
-    }
-    // Parse errors span lines: "Parse error on line 3:", the source, a caret, "Expecting ..., got 'EOF'".
-    const parse = /on line (\d+)/.exec(message);
-    const expecting = message.split("\n").find((l) => l.startsWith("Expecting"));
-    const unclosed = expecting?.endsWith("got 'EOF'") ? " (a {{#block}} without its {{/block}}?)" : "";
-    const clean = `syntax error${expecting ? `: ${expecting}${unclosed}` : `: ${message.split("\n")[0]}`}`;
-    throw new TemplateError(clean, parse ? Number(parse[1]) : 1, 1);
+    if (err instanceof TemplateError) throw err;
+    throw explain(err as Error, source, context);
   }
+}
+
+// Parses, refuses calls to helpers other than HELPERS wherever they are (a branch not taken on a sample box included), compiles.
+function compile(source: string): HandlebarsTemplateDelegate {
+  const ast = hbs.parse(source);
+  const call = unknownHelperCall(ast);
+  if (call) {
+    throw new TemplateError(`unknown helper "${call.original}"; a template may use only ${HELPERS.join(", ")}`, call.loc.start.line, call.loc.start.column + 1);
+  }
+  return hbs.compile(ast, { strict: true, noEscape: true });
+}
+
+// Turns Handlebars' own error into a TemplateError at the right place.
+function explain(err: Error, source: string, context: TemplateContext): TemplateError {
+  const message = err.message;
+  // Strict mode says `"main" not defined in undefined - 2:24`: name the whole expression instead.
+  const missing = /- (\d+):(\d+)$/.exec(message);
+  if (missing) {
+    const line = Number(missing[1]);
+    const col = Number(missing[2]) + 1;
+    return new TemplateError(`unknown name "${expressionAt(source, line, col)}"`, line, col);
+  }
+  // A block over a missing path: a TypeError deep in it (`replicas.nope.web`), or our wrappers' error.
+  const reading = /Cannot read properties of undefined \(reading '([^']+)'\)/.exec(message);
+  if (reading || message === MISSING_BLOCK) {
+    const at = missingBlockArgument(source, context) ?? { expression: reading?.[1] ?? "?", line: 1, col: 1 };
+    return new TemplateError(`unknown name "${at.expression}"`, at.line, at.col);
+  }
+  // Parse errors span lines: "Parse error on line 3:", the source, a caret, "Expecting ..., got 'EOF'".
+  const parse = /on line (\d+)/.exec(message);
+  const expecting = message.split("\n").find((l) => l.startsWith("Expecting"));
+  const unclosed = expecting?.endsWith("got 'EOF'") ? " (a {{#block}} without its {{/block}}?)" : "";
+  const clean = `syntax error${expecting ? `: ${expecting}${unclosed}` : `: ${message.split("\n")[0]}`}`;
+  return new TemplateError(clean, parse ? Number(parse[1]) : 1, 1);
+}
+
+// The first call of a helper that is not one of HELPERS: a sub-expression, or a mustache or block with arguments.
+function unknownHelperCall(ast: hbs.AST.Program): hbs.AST.PathExpression | undefined {
+  let found: hbs.AST.PathExpression | undefined;
+  const visit = (node: hbs.AST.Node | undefined | null): void => {
+    if (!node || found) return;
+    const n = node as Partial<hbs.AST.BlockStatement & hbs.AST.Program> & hbs.AST.Node;
+    const args = [...(n.params ?? []), ...(n.hash?.pairs.map((p) => p.value) ?? [])];
+    const isCall = node.type === "SubExpression" || ((node.type === "MustacheStatement" || node.type === "BlockStatement") && args.length > 0);
+    const path = n.path as hbs.AST.PathExpression | undefined;
+    if (isCall && path && !HELPERS.includes(path.original)) found = path;
+    [...(n.body ?? []), ...args, n.program, n.inverse].forEach(visit);
+  };
+  visit(ast);
+  return found;
 }
 
 /** The `{{ ... }}` expression around a position (1-based line and column). */
@@ -100,6 +146,6 @@ function missingBlockArgument(source: string, context: object): { expression: st
 
 function resolve(value: unknown, parts: string[]): unknown {
   let v = value;
-  for (const p of parts) v = v !== null && typeof v === "object" ? (v as Record<string, unknown>)[p] : undefined;
+  for (const p of parts) v = v !== null && typeof v === "object" && Object.hasOwn(v, p) ? (v as Record<string, unknown>)[p] : undefined;
   return v;
 }

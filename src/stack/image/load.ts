@@ -8,6 +8,8 @@ import { readYamlFile, type YamlFile } from "../yaml-file.js";
 import { imageSchema } from "./schema.js";
 
 const FILE = "image/image.yaml";
+/** Runtime names become parts of paths and package names in the provisioning script. */
+const RUNTIME_PATTERN = /^[a-z][a-z0-9._-]*$/;
 
 /** A URL git fetches over the network, as opposed to a local path. */
 export function isRemoteUrl(url: string): boolean {
@@ -20,7 +22,7 @@ export function loadImage(root: string): { image?: ImageRecipe; yaml?: YamlFile;
   if (!existsSync(path)) {
     return { errors: [{ file: FILE, line: 1, col: 1, message: `missing ${FILE}: it names the base image and the repos to bake` }] };
   }
-  const { yaml, errors } = readYamlFile(path, FILE);
+  const { yaml, errors } = readYamlFile(path, FILE, FILE);
   if (!yaml) return { errors };
   const { data, errors: shape } = parseWithSchema(imageSchema, yaml);
   if (!data) return { yaml, errors: shape };
@@ -48,9 +50,20 @@ export function loadImage(root: string): { image?: ImageRecipe; yaml?: YamlFile;
       base,
       serviceUser: data.user ?? "unibox",
       packages: data.packages ?? [],
-      runtimes: data.runtimes ?? {},
+      runtimes: runtimesOf(yaml, data.runtimes ?? {}, errors),
       repos,
       allowSecrets: data.allowSecrets ?? [],
     },
   };
+}
+
+// The runtimes by name, without a prototype, from the file's own keys: the parsed record has lost a "__proto__" key.
+function runtimesOf(yaml: YamlFile, parsed: Record<string, string>, errors: Diagnostic[]): Record<string, string> {
+  const runtimes: Record<string, string> = Object.create(null);
+  const versions = new Map(Object.entries(parsed));
+  for (const name of Object.keys((yaml.value as { runtimes?: object }).runtimes ?? {})) {
+    if (RUNTIME_PATTERN.test(name)) runtimes[name] = versions.get(name)!;
+    else errors.push(yaml.diagnostic(["runtimes", name], `runtime name "${name}" must match [a-z][a-z0-9._-]* (lowercase, digits, ".", "_", "-")`, "key"));
+  }
+  return runtimes;
 }

@@ -1,8 +1,9 @@
 // Loads roles/*.yaml: one file per service, the file name is the service name.
-import { existsSync, readdirSync, statSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { Diagnostic } from "../diagnostic.js";
 import { NAME_PATTERN, RESERVED_NAMES } from "../names.js";
+import { listDirectory } from "../read-file.js";
 import { parseWithSchema } from "../schema-errors.js";
 import type { Role } from "../types.js";
 import { readYamlFile } from "../yaml-file.js";
@@ -20,7 +21,12 @@ export function loadRoles(root: string): { roles: Map<string, Role>; names: Set<
     errors.push({ file: "roles", line: 1, col: 1, message: "missing roles/ directory: a stack needs at least one roles/<service>.yaml" });
     return { roles, names, errors };
   }
-  const files = readdirSync(dir, { withFileTypes: true })
+  const listing = listDirectory(dir, "roles/");
+  if ("problem" in listing) {
+    errors.push({ file: "roles", line: 1, col: 1, message: listing.problem });
+    return { roles, names, errors };
+  }
+  const files = listing.entries
     .filter((e) => !e.name.startsWith("."))
     .map((e) => e.name)
     .sort();
@@ -31,7 +37,7 @@ export function loadRoles(root: string): { roles: Map<string, Role>; names: Set<
       continue;
     }
     if (!name.endsWith(".yaml")) {
-      const what = statSync(join(dir, name)).isDirectory() ? "directory" : "file";
+      const what = statSync(join(dir, name), { throwIfNoEntry: false })?.isDirectory() ? "directory" : "file";
       errors.push({ file, line: 1, col: 1, message: `unexpected ${what} in roles/: expected <service>.yaml files only` });
       continue;
     }
@@ -42,7 +48,7 @@ export function loadRoles(root: string): { roles: Map<string, Role>; names: Set<
     } else if (RESERVED_NAMES.has(service)) {
       errors.push({ file, line: 1, col: 1, message: `"${service}" is reserved (review, staging, production, common, unibox) and cannot name a service; rename the file` });
     }
-    const { yaml, errors: syntax } = readYamlFile(join(dir, name), file);
+    const { yaml, errors: syntax } = readYamlFile(join(dir, name), file, "a role file");
     errors.push(...syntax);
     if (!yaml) continue;
     if (yaml.value === null || typeof yaml.value !== "object" || Array.isArray(yaml.value)) {

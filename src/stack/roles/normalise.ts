@@ -17,11 +17,15 @@ export function normaliseRole(name: string, yaml: YamlFile, input: RoleInput): {
   const err = (path: PathSegment[], message: string, at?: "key" | "value") => errors.push(yaml.diagnostic(path, message, at));
 
   const topLevel = COMPONENT_KEYS.filter((k) => input[k] !== undefined);
-  const entries: [string, ComponentInput, PathSegment[]][] = [];
+  const entries: [string, ComponentInput | undefined, PathSegment[]][] = [];
   if (input.components !== undefined) {
     for (const k of topLevel) err([k], `"${k}" belongs inside a component when "components:" is used`, "key");
-    if (Object.keys(input.components).length === 0) err(["components"], "expected at least one component, found none");
-    for (const [c, spec] of Object.entries(input.components)) entries.push([c, spec, ["components", c]]);
+    // Names come from the file itself: the parsed record has lost a "__proto__" key, and a map must not look names up
+    // on a prototype ("constructor").
+    const specs = new Map(Object.entries(input.components));
+    const names = Object.keys((yaml.value as { components: object }).components);
+    if (names.length === 0) err(["components"], "expected at least one component, found none");
+    for (const c of names) entries.push([c, specs.get(c), ["components", c]]);
   } else if (input.command !== undefined) {
     entries.push(["main", input as ComponentInput, []]);
   } else {
@@ -31,6 +35,7 @@ export function normaliseRole(name: string, yaml: YamlFile, input: RoleInput): {
   const components: Component[] = [];
   for (const [c, spec, path] of entries) {
     if (!NAME_PATTERN.test(c)) err(path, `component name "${c}" must match [a-z][a-z0-9-]* (lowercase, digits, dashes; no dots)`, "key");
+    if (!spec) continue;
     const health = normaliseHealth(spec, path, err);
     components.push({
       name: c,
@@ -47,13 +52,9 @@ export function normaliseRole(name: string, yaml: YamlFile, input: RoleInput): {
   }
 
   const needs = input.needs ?? [];
-  needs.forEach((n, i) => {
-    if (needs.indexOf(n) !== i) err(["needs", i], `"${n}" is listed twice in needs`);
-  });
   const modes = input.modes ?? [...MODES];
-  modes.forEach((m, i) => {
-    if (modes.indexOf(m) !== i) err(["modes", i], `"${m}" is listed twice in modes`);
-  });
+  listedTwice(needs, "needs", err);
+  listedTwice(modes, "modes", err);
 
   if (errors.length > 0) return { errors };
   return {
@@ -73,6 +74,15 @@ export function normaliseRole(name: string, yaml: YamlFile, input: RoleInput): {
 }
 
 type Report = (path: PathSegment[], message: string, at?: "key" | "value") => void;
+
+// Every repeat of an item, at the repeat.
+function listedTwice(items: readonly string[], key: string, err: Report): void {
+  const seen = new Set<string>();
+  items.forEach((item, i) => {
+    if (seen.has(item)) err([key, i], `"${item}" is listed twice in ${key}`);
+    seen.add(item);
+  });
+}
 
 function normaliseHealth(spec: ComponentInput, path: PathSegment[], err: Report): Health | undefined {
   const h = spec.health;

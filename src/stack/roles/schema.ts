@@ -7,6 +7,17 @@ const duration = z
   .union([z.string(), z.number()], { error: 'expected a duration such as "500ms", "2s" or "1m"' })
   .refine((v) => (parseDuration(v) ?? 0) > 0, { message: 'expected a duration above 0, such as "500ms", "2s" or "1m"' });
 
+/** A command line for `sh -c`: text that is not blank and holds no NUL byte, which would cut it short. */
+const commandLine = (typeError: string) =>
+  z
+    .string({ error: typeError })
+    .superRefine((text, ctx) => {
+      if (text.includes("\0")) ctx.addIssue({ code: "custom", message: 'expected a command line, found a NUL byte ("\\0") in it: the command would end there; remove it' });
+      else if (text.trim() === "") ctx.addIssue({ code: "custom", message: `expected a command line, found ${text === "" ? "empty text" : "only blanks"}` });
+    })
+    // What an editor can check of it (the refinement above does not reach the JSON Schema).
+    .meta({ minLength: 1 });
+
 const count = z.number({ error: "expected a whole number" }).int({ error: "expected a whole number" }).min(0);
 
 const perCpu = z.strictObject({
@@ -34,7 +45,7 @@ export const healthSchema = z.strictObject({
   http: z.string().startsWith("/", { error: 'expected a path starting with "/"' }).optional(),
   expect: z.string().optional().describe("text the http response body must contain"),
   tcp: z.literal(true).optional(),
-  cmd: z.string().min(1).optional(),
+  cmd: commandLine("expected a command line").optional(),
   timeout: duration.optional(),
   interval: duration.optional(),
 });
@@ -43,13 +54,13 @@ const SIGNALS = ["TERM", "INT", "QUIT", "HUP", "USR1", "USR2", "KILL"] as const;
 
 /** `stop:` an optional drain command, the signal for the process group, and the grace before KILL. */
 export const stopSchema = z.strictObject({
-  command: z.string().min(1).optional(),
+  command: commandLine("expected a command line").optional(),
   signal: z.enum(SIGNALS).optional(),
   grace: duration.optional(),
 });
 
 const componentShape = {
-  command: z.string({ error: "expected the command line to run" }).min(1),
+  command: commandLine("expected the command line to run"),
   replicas: replicasSchema.optional(),
   port: z.number().int().min(1).max(65535).optional(),
   health: healthSchema.optional(),

@@ -1,5 +1,5 @@
 // `needs:` names known services, not itself, and forms no cycle.
-import { didYouMean } from "../suggest.js";
+import { didYouMean } from "../../shared/suggest.js";
 import type { Diagnostic } from "../diagnostic.js";
 import type { Rule } from "./rule.js";
 

@@ -1,5 +1,5 @@
 // A role's `repo:` must be one image/image.yaml bakes.
-import { didYouMean } from "../suggest.js";
+import { didYouMean } from "../../shared/suggest.js";
 import type { Diagnostic } from "../diagnostic.js";
 import type { Rule } from "./rule.js";
 

@@ -9,6 +9,8 @@ export interface RuleContext {
   /** Every service that has a role file, including ones whose file has errors. */
   serviceNames: Set<string>;
   scopes: Map<string, EnvScope>;
+  /** Template sources by absolute path, as the loader read them. */
+  templates: Map<string, string>;
   image?: ImageRecipe;
   imageYaml?: YamlFile;
 }

@@ -1,51 +1,69 @@
-// Every `.hbs` env file renders, strictly, on every box it applies to.
-import { readFileSync } from "node:fs";
+// Every `.hbs` env file renders, strictly, on every box it applies to, into a value exec can carry.
 import { boxVariants, type BoxVariant } from "../boxes.js";
 import type { Diagnostic } from "../diagnostic.js";
 import { scopeChain } from "../envdirs/scopes.js";
-import { renderTemplate, TemplateError, type TemplateContext } from "../envdirs/template.js";
+import { contextMap, renderTemplate, TemplateError, type TemplateContext } from "../envdirs/template.js";
+import { envFileValueBytes, envValueTooLong } from "../envdirs/value.js";
+import type { EnvEntry } from "../types.js";
 import type { Rule } from "./rule.js";
 
 /** The template context of a box variant, with placeholder facts (the real ones exist only at boot). */
 export function sampleContext(box: BoxVariant): TemplateContext {
-  const ports: TemplateContext["ports"] = {};
-  const replicas: TemplateContext["replicas"] = {};
+  const ports = contextMap<TemplateContext["ports"]>();
+  const replicas = contextMap<TemplateContext["replicas"]>();
   for (const { role, component } of box.members) {
     // Two replicas stand for "some": a template must not depend on the count to render.
     const port = component.port;
-    (replicas[role.name] ??= {})[component.name] = [0, 1].map((i) => ({ name: `${role.name}.${component.name}.${i}`, replica: i, port: port === undefined ? undefined : port + i }));
-    if (port !== undefined) (ports[role.name] ??= {})[component.name] = port;
+    (replicas[role.name] ??= contextMap())[component.name] = [0, 1].map((i) =>
+      contextMap({ name: `${role.name}.${component.name}.${i}`, replica: i, port: port === undefined ? undefined : port + i }),
+    );
+    if (port !== undefined) (ports[role.name] ??= contextMap())[component.name] = port;
   }
-  return { box: { mode: box.mode, name: "example", instanceId: "i-0123456789abcdef0", privateIp: "10.0.0.1" }, ports, replicas };
+  const facts = { mode: box.mode, name: "example", instanceId: "i-0123456789abcdef0", privateIp: "10.0.0.1" };
+  return contextMap({ box: contextMap(facts), ports, replicas });
 }
 
-export const templatesRule: Rule = ({ roles, scopes }) => {
+export const templatesRule: Rule = ({ roles, scopes, templates }) => {
   const errors: Diagnostic[] = [];
+  // One error per file is enough: the same mistake would show on every box.
   const failed = new Set<string>();
-  const sources = new Map<string, string>();
   for (const box of boxVariants(roles.values())) {
-    const context = sampleContext(box);
-    const applicable = new Set(box.members.flatMap(({ role, component }) => scopeChain(box.mode, role.name, component.name)));
-    for (const scopeName of applicable) {
-      const scope = scopes.get(scopeName);
-      if (!scope) continue;
-      for (const entry of scope.entries) {
-        if (!entry.template) continue;
-        const file = `envdirs/${scope.name}/${entry.name}.hbs`;
-        if (failed.has(file)) continue;
-        let source = sources.get(entry.path);
-        if (source === undefined) sources.set(entry.path, (source = readFileSync(entry.path, "utf8")));
-        try {
-          renderTemplate(source, context);
-        } catch (err) {
-          if (!(err instanceof TemplateError)) throw err;
+    let context: TemplateContext | undefined;
+    for (const scopeName of applicableScopes(box)) {
+      for (const entry of scopes.get(scopeName)?.entries ?? []) {
+        const file = `envdirs/${scopeName}/${entry.name}.hbs`;
+        const source = entry.template ? templates.get(entry.path) : undefined;
+        if (source === undefined || failed.has(file)) continue;
+        const error = checkTemplate(entry, file, source, box, (context ??= sampleContext(box)));
+        if (error) {
           failed.add(file);
-          const names = Object.entries(context.ports).flatMap(([s, cs]) => Object.keys(cs).map((c) => `ports.${s}.${c}`));
-          const known = ["box.mode", "box.name", "box.instanceId", "box.privateIp", ...names, "replicas.<service>.<component>"].join(", ");
-          errors.push({ file, line: err.line, col: err.col, message: `template on ${box.label}: ${err.message}; available: ${known}` });
+          errors.push(error);
         }
       }
     }
   }
   return errors;
 };
+
+function applicableScopes(box: BoxVariant): Set<string> {
+  return new Set(box.members.flatMap(({ role, component }) => scopeChain(box.mode, role.name, component.name)));
+}
+
+// Renders one template on one box; a diagnostic when it does not render, or renders a value too long for exec.
+function checkTemplate(entry: EnvEntry, file: string, source: string, box: BoxVariant, context: TemplateContext): Diagnostic | undefined {
+  let rendered: string;
+  try {
+    rendered = renderTemplate(source, context);
+  } catch (err) {
+    if (!(err instanceof TemplateError)) throw err;
+    return { file, line: err.line, col: err.col, message: `template on ${box.label}: ${err.message}; available: ${availableNames(context)}` };
+  }
+  const value = envFileValueBytes(Buffer.from(rendered));
+  const tooLong = value && envValueTooLong(entry.name, value.length);
+  return tooLong ? { file, line: 1, col: 1, message: `template on ${box.label}: rendered ${tooLong}` } : undefined;
+}
+
+function availableNames(context: TemplateContext): string {
+  const ports = Object.entries(context.ports).flatMap(([s, cs]) => Object.keys(cs).map((c) => `ports.${s}.${c}`));
+  return ["box.mode", "box.name", "box.instanceId", "box.privateIp", ...ports, "replicas.<service>.<component>"].join(", ");
+}

@@ -1,0 +1,65 @@
+// Reads the stack definition's files and directories, never opening what is not a regular file:
+// a FIFO blocks until a writer comes, /dev/zero or /dev/urandom never end, and opening some devices acts on them.
+import { closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, readFileSync, readlinkSync, statSync, type Dirent, type Stats } from "node:fs";
+
+/** The bytes of the regular file at `absPath`, or a sentence saying why it was not read (`file` is its name in messages). */
+export function readRegularFile(absPath: string, file: string): { content: Buffer } | { problem: string } {
+  let stats: Stats;
+  try {
+    stats = statSync(absPath);
+  } catch (err) {
+    return { problem: cannotRead(file, err) };
+  }
+  if (!stats.isFile()) return { problem: notRegular(absPath, stats) };
+  let fd: number;
+  try {
+    // Non-blocking: were the file swapped for a FIFO after the stat, the open must not wait for a writer.
+    fd = openSync(absPath, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
+  } catch (err) {
+    return { problem: cannotRead(file, err) };
+  }
+  try {
+    const opened = fstatSync(fd);
+    if (!opened.isFile()) return { problem: notRegular(absPath, opened) };
+    return { content: readFileSync(fd) };
+  } catch (err) {
+    return { problem: cannotRead(file, err) };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** The entries of the directory at `absPath`, or a sentence saying why they could not be listed. */
+export function listDirectory(absPath: string, dir: string): { entries: Dirent[] } | { problem: string } {
+  try {
+    return { entries: readdirSync(absPath, { withFileTypes: true }) };
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === "ENOTDIR") return { problem: `expected a directory, found ${kindOf(statSync(absPath))}` };
+    return { problem: cannotRead(dir, err) };
+  }
+}
+
+function cannotRead(file: string, err: unknown): string {
+  const { code, message } = err as NodeJS.ErrnoException;
+  if (code === "EACCES" || code === "EPERM") {
+    return `cannot read ${file}: ${code} (permission denied); make it readable by the user who runs unibox, or run unibox as a user who may read it`;
+  }
+  return `cannot read ${file}: ${code ?? message}`;
+}
+
+function notRegular(absPath: string, stats: Stats): string {
+  const kind = kindOf(stats);
+  const link = lstatSync(absPath, { throwIfNoEntry: false })?.isSymbolicLink() ? `a symlink to ${readlinkSync(absPath)}, which is ` : "";
+  if (stats.isDirectory()) return `expected a regular file, found ${link}${kind}`;
+  return `expected a regular file, found ${link}${kind}; unibox does not open it, since reading it could block or never end: replace it with a regular file`;
+}
+
+function kindOf(stats: Stats): string {
+  if (stats.isDirectory()) return "a directory";
+  if (stats.isFIFO()) return "a FIFO (named pipe)";
+  if (stats.isCharacterDevice()) return "a character device";
+  if (stats.isBlockDevice()) return "a block device";
+  if (stats.isSocket()) return "a socket";
+  return "a regular file";
+}
