@@ -59,16 +59,25 @@ export interface ResolvedVariable {
   layer: string;
 }
 
+/**
+ * The instance's layers merged as nested `chpst -e` would merge them, outermost first, the generated
+ * layer last: each name's final value as chpst reads it (raw bytes of the first line, trailing blanks
+ * trimmed), or `undefined` when the last layer to name it unsets it. In name order.
+ */
+export function mergeLayers(plan: Plan, instance: PlannedInstance): Map<string, { bytes: Buffer | undefined; layer: string }> {
+  const env = new Map<string, { bytes: Buffer | undefined; layer: string }>();
+  for (const layer of instance.envLayers) {
+    for (const entry of scopeEntries(plan, layer)) env.set(entry.name, { bytes: envFileValueBytes(envFileContents(entry, plan)), layer });
+  }
+  for (const [name, value] of Object.entries(generatedEnv(plan, instance))) env.set(name, { bytes: Buffer.from(value), layer: GENERATED_LAYER });
+  return new Map([...env].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
 /** Every variable the instance sees from its layers (not the inherited environment), with the layer that set it. */
 export function resolveEnv(plan: Plan, instance: PlannedInstance): Record<string, ResolvedVariable> {
-  const env = new Map<string, ResolvedVariable>();
-  for (const layer of instance.envLayers) {
-    for (const entry of scopeEntries(plan, layer)) {
-      const value = envFileValue(envFileContents(entry, plan));
-      if (value === undefined) env.delete(entry.name);
-      else env.set(entry.name, { value, layer });
-    }
+  const out: Record<string, ResolvedVariable> = {};
+  for (const [name, { bytes, layer }] of mergeLayers(plan, instance)) {
+    if (bytes !== undefined) out[name] = { value: bytes.toString("utf8").replace(/\0/g, "\n"), layer };
   }
-  for (const [name, value] of Object.entries(generatedEnv(plan, instance))) env.set(name, { value, layer: GENERATED_LAYER });
-  return Object.fromEntries([...env].sort(([a], [b]) => a.localeCompare(b)));
+  return Object.fromEntries(Object.entries(out).sort(([a], [b]) => a.localeCompare(b)));
 }

@@ -1,4 +1,5 @@
 // Tags + stack + box facts -> the instances this box runs: pure data, no I/O.
+import { UsageError } from "../errors.js";
 import type { Identity } from "../identity/tags.js";
 import { scopeChain } from "../stack/envdirs/scopes.js";
 import { contextMap, type TemplateContext } from "../stack/envdirs/template.js";
@@ -87,6 +88,9 @@ export function buildPlan(stack: Stack, identity: Identity, facts: BoxFacts): Pl
       const envLayers = scopeChain(mode, role.name, component.name).filter((s) => stack.envScopes.has(s));
       for (let replica = 0; replica < count; replica++) {
         const port = component.port === undefined ? undefined : component.port + facts.portOffset + replica;
+        if (port !== undefined && port > 65535) {
+          throw new UsageError(`${role.name}.${component.name}.${replica} would listen on ${port} (port ${component.port} + port offset ${facts.portOffset} + replica ${replica}), past 65535; lower --port-offset`);
+        }
         ((replicas[role.name] ??= contextMap())[component.name] ??= []).push({ name: `${role.name}.${component.name}.${replica}`, replica, port });
         instances.push({
           name: `${role.name}.${component.name}.${replica}`,

@@ -7,14 +7,15 @@ import { RuntimeFailure, UsageError } from "../errors.js";
 import type { Plan, PlannedInstance } from "../plan/plan.js";
 import { pollUntil } from "../shared/poll.js";
 import { acquireBootLock } from "./boot-lock.js";
-import { openBox, SAVED_PLAN_VERSION, type SavedPlan } from "./box.js";
+import { openBox, readAppliedRecord, SAVED_PLAN_VERSION, type SavedPlan } from "./box.js";
 import { deletedSupervisors, stopDeletedSupervisor } from "./orphans.js";
 import { boxPaths, type BoxPaths } from "./paths.js";
-import { checkReachable, type ReachRequest } from "./reachable.js";
+import { checkNotWritableByOthers, checkReachable, type ReachRequest } from "./reachable.js";
 import { ensureRunsvdir, findRunsvdir, realServiceDir, supervisedDirs } from "./runsvdir.js";
 import { instanceFiles, type InstanceFiles, type RunAs } from "./service-dir.js";
 import { STATUS_INSTANCE, statusInstance } from "./status-instance.js";
 import { stopAndWait, sv } from "./sv.js";
+import { exitRunsv } from "./exit-runsv.js";
 import { BASE_TOOLS, findTools, type ToolName } from "./tools.js";
 import { isRoot, lookupUser } from "./users.js";
 import { ensureDir, mkdirParents, pruneDir, symlinkAtomic, writeFileAtomic } from "./writer.js";
@@ -48,12 +49,21 @@ export async function boot(request: BootRequest): Promise<BootReport> {
   // Users, the programs the scripts run, and the directories users must reach: all checked before anything is written.
   const runAs = resolveUsers(plan);
   const tools = findTools(toolsNeeded(plan));
+  if (plan.instances.length === 0) {
+    throw new UsageError(`nothing to run: no component of the stack has a replica on this ${plan.mode} box; check the roles' modes and replicas`);
+  }
   const statusPort = request.statusPort === 0 ? 0 : request.statusPort + plan.portOffset;
+  if (statusPort > 65535) throw new UsageError(`--status-port ${request.statusPort} plus the port offset ${plan.portOffset} is ${statusPort}, past 65535`);
   const clash = plan.instances.find((i) => statusPort !== 0 && i.port === statusPort);
   if (clash) throw new UsageError(`--status-port ${request.statusPort}: ${clash.name} listens on ${clash.port}; give unibox.status another port`);
+  // Where runsvdir starts services as root, and the prefix: no one else may write there (or above).
+  const base = boxPaths(request.prefix);
+  const serviceDir = request.serviceDir ?? base.serviceDir;
+  checkNotWritableByOthers(base.prefix, "the prefix");
+  checkNotWritableByOthers(serviceDir, "the directory runsvdir scans");
   // The prefix exists from here on; its paths are real ones (runsv reports its real working directory).
   mkdirParents(request.prefix);
-  const box = openBox(request.prefix, realServiceDir(request.serviceDir ?? boxPaths(request.prefix).serviceDir));
+  const box = openBox(request.prefix, realServiceDir(serviceDir));
   const { paths } = box;
   // A box booted from an image answers its load balancer; a development box only this machine.
   const status = statusPort === 0 ? undefined : statusInstance(paths, statusPort, box.fromImage ? "0.0.0.0" : "127.0.0.1");
@@ -120,10 +130,7 @@ async function repair(paths: BoxPaths, graceOf: (name: string) => number): Promi
     if (left.length > 0) {
       // A runsv cannot be handed to a new runsvdir: stop each gracefully (control/t), let runsvdir start it anew.
       const grace = Math.max(...left.map((d) => graceOf(d.slice(paths.svRoot.length + 1)))) / 1000;
-      await sv("exit", left);
-      if (!(await pollUntil(() => supervisedDirs(left).size === 0, (grace + 10) * 1000, 50))) {
-        throw new RuntimeFailure(`runsv of ${left.join(", ")} (left by a runsvdir that died) did not exit; nothing new was started`);
-      }
+      await exitRunsv(left, (grace + 10) * 1000, "they were left by a runsvdir that died; nothing new was started");
       replaced.push(...left.map((d) => d.slice(paths.svRoot.length + 1)));
     }
   }
@@ -138,7 +145,9 @@ async function converge(
   statusUrl: string | undefined,
 ): Promise<Omit<BootReport, "replaced">> {
   const planned = new Set(desired.map((d) => d.instance));
-  const existing = existsSync(paths.svRoot) ? readdirSync(paths.svRoot).filter((n) => !n.startsWith(".")) : [];
+  // Made anew if anything but a directory is there (a file put in its place).
+  ensureDir({ path: paths.svRoot, mode: 0o755 });
+  const existing = readdirSync(paths.svRoot).filter((n) => !n.startsWith("."));
   const removed = existing.filter((n) => !planned.has(n));
 
   // What is no longer planned goes first: it may hold a port a new instance needs. Its grace is the
@@ -166,8 +175,6 @@ async function converge(
 
   // `unibox down` leaves `down` files so a restarted runsvdir keeps instances stopped: a boot wants them all up.
   for (const files of desired) rmSync(`${paths.sv(files.instance)}/down`, { force: true });
-  // Whatever made the scanned directory, no one but its owner may add a service runsvdir starts as root.
-  ensureDir({ path: paths.serviceDir, mode: statSync(paths.serviceDir).mode & 0o7777 & ~0o022 });
   for (const files of desired) symlinkAtomic(paths.sv(files.instance), paths.link(files.instance));
   const runsvdir = await ensureRunsvdir(paths.serviceDir, paths);
   const all = desired.map((d) => d.instance);
@@ -213,27 +220,19 @@ function supervisedInstances(paths: BoxPaths, names: string[]): Set<string> {
 function writeInstance(files: InstanceFiles, paths: BoxPaths): void {
   for (const d of files.dirs) ensureDir(d);
   for (const f of files.files) writeFileAtomic(f);
-  // Env layers: drop layer dirs and variables that are no longer there (chpst would still read them).
-  const envDirs = files.dirs.filter((d) => d.path.startsWith(`${files.envDir}/`)).map((d) => d.path);
-  pruneDir(files.envDir, new Set(envDirs.map((d) => d.slice(files.envDir.length + 1))), true);
-  for (const dir of envDirs) {
-    const keep = new Set(files.files.filter((f) => f.path.startsWith(`${dir}/`)).map((f) => f.path.slice(dir.length + 1)));
-    pruneDir(dir, keep, true);
-  }
+  // Variables no longer there go (chpst would still read them), and so do the per-layer directories of older boxes.
+  pruneDir(files.envDir, new Set(files.files.filter((f) => f.path.startsWith(`${files.envDir}/`)).map((f) => f.path.slice(files.envDir.length + 1))), true);
   const sv = paths.sv(files.instance);
   if (!files.files.some((f) => f.path === `${sv}/check`)) rmSync(`${sv}/check`, { force: true });
 }
 
+/** The fingerprint of the files the instance runs with, from `.applied` (see box.ts `readAppliedRecord`). */
 function readApplied(paths: BoxPaths, name: string): string | undefined {
-  try {
-    return readFileSync(`${paths.sv(name)}/.applied`, "utf8").trim();
-  } catch {
-    return undefined;
-  }
+  return readAppliedRecord(paths, name)?.fingerprint;
 }
 
 function writeApplied(paths: BoxPaths, files: InstanceFiles): void {
-  writeFileAtomic({ path: `${paths.sv(files.instance)}/.applied`, mode: 0o644, contents: `${files.fingerprint}\n` });
+  writeFileAtomic({ path: `${paths.sv(files.instance)}/.applied`, mode: 0o644, contents: `${JSON.stringify({ fingerprint: files.fingerprint, ...files.record })}\n` });
 }
 
 /** Stops, unlinks and deletes instances; their logs stay. */
@@ -246,11 +245,7 @@ export async function removeInstances(paths: BoxPaths, names: string[], graceSec
     if (failed.length > 0) throw new RuntimeFailure(`could not stop ${failed.map((d) => d.split("/").pop()).join(", ")} within ${graceSecs} s; nothing new was started`);
   }
   for (const n of names) rmSync(paths.link(n), { force: true });
-  if (supervised.length > 0) {
-    await sv("exit", supervised);
-    const gone = await pollUntil(() => supervisedDirs(dirs).size === 0, 10_000, 100);
-    if (!gone) throw new RuntimeFailure(`runsv of ${names.join(", ")} did not exit; not removing their directories`);
-  }
+  await exitRunsv(supervised, 10_000, "not removing their directories");
   for (const n of names) {
     rmSync(paths.sv(n), { recursive: true, force: true });
     rmSync(paths.env(n), { recursive: true, force: true });

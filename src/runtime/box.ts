@@ -1,6 +1,6 @@
 // The box handle: a prefix, its paths, the plan its last boot saved (checked when read), and whether it
 // was booted from an image. Every command that acts on a box opens it here, the one way.
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { RuntimeFailure } from "../errors.js";
 import type { Plan } from "../plan/plan.js";
 import { boxPaths, type BoxPaths } from "./paths.js";
@@ -72,7 +72,7 @@ function savedPlanProblem(v: unknown): string | undefined {
   if (o.version !== SAVED_PLAN_VERSION) return `version ${JSON.stringify(o.version)}, expected ${SAVED_PLAN_VERSION}`;
   if (typeof o.serviceDir !== "string" || typeof o.generation !== "string") return "serviceDir or generation missing";
   const plan = o.plan as Partial<Plan> | undefined;
-  if (!plan || typeof plan.mode !== "string" || !plan.box || !Array.isArray(plan.instances)) return "plan, its mode, box or instances missing";
+  if (!plan || typeof plan.mode !== "string" || typeof plan.box?.name !== "string" || !Array.isArray(plan.instances)) return "plan, its mode, box or instances missing";
   for (const [n, i] of plan.instances.entries()) {
     const ok =
       i !== null &&
@@ -88,24 +88,32 @@ function savedPlanProblem(v: unknown): string | undefined {
 }
 
 /**
+ * `<sv>/.applied`: the fingerprint of the files the instance runs with, and its record. Written by boot
+ * once the instance runs with them; undefined when missing or unreadable (a boot killed before it).
+ */
+export function readAppliedRecord(paths: BoxPaths, name: string): (InstanceRecord & { fingerprint: string }) | undefined {
+  try {
+    const r = JSON.parse(readFileSync(`${paths.sv(name)}/.applied`, "utf8")) as Partial<InstanceRecord & { fingerprint: string }>;
+    const ok = typeof r.fingerprint === "string" && typeof r.service === "string" && Array.isArray(r.needs) && typeof r.graceMs === "number" && typeof r.link === "string";
+    return ok ? { name, fingerprint: r.fingerprint!, service: r.service!, needs: r.needs!.map(String), graceMs: r.graceMs!, link: r.link! } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * The instances whose service directories exist, read from the directories themselves: what `down`
  * stops when the saved plan is gone. Without a record (a boot killed mid-write), an instance gets the
  * defaults: no needs, a 60 s grace.
  */
 export function supervisedRecords(paths: BoxPaths): InstanceRecord[] {
-  if (!existsSync(paths.svRoot)) return [];
+  if (!statSync(paths.svRoot, { throwIfNoEntry: false })?.isDirectory()) return [];
   return readdirSync(paths.svRoot)
     .filter((n) => !n.startsWith("."))
     .sort()
     .map((name) => {
-      try {
-        const r = JSON.parse(readFileSync(`${paths.sv(name)}/.instance.json`, "utf8")) as Partial<InstanceRecord>;
-        if (typeof r.service === "string" && Array.isArray(r.needs) && typeof r.graceMs === "number" && typeof r.link === "string") {
-          return { name, service: r.service, needs: r.needs.map(String), graceMs: r.graceMs, link: r.link };
-        }
-      } catch {
-        // no record: defaults below
-      }
+      const r = readAppliedRecord(paths, name);
+      if (r) return { name, service: r.service, needs: r.needs, graceMs: r.graceMs, link: r.link };
       return { name, service: name === STATUS_INSTANCE ? "unibox" : name.split(".")[0], needs: [], graceMs: 60_000, link: paths.link(name) };
     });
 }

@@ -4,16 +4,17 @@
 import { existsSync, readdirSync, rmSync } from "node:fs";
 import { dirname } from "node:path";
 import { RuntimeFailure } from "../errors.js";
-import { pollUntil } from "../shared/poll.js";
 import { acquireBootLock } from "./boot-lock.js";
 import { openBox, supervisedRecords } from "./box.js";
 import { deletedSupervisors, stopDeletedSupervisor } from "./orphans.js";
 import type { BoxPaths } from "./paths.js";
-import { ownRunsvdir, stopRunsvdir, supervisedDirs } from "./runsvdir.js";
+import { exitRunsv } from "./exit-runsv.js";
+import { stopLogPipeHolders } from "./log-pipe.js";
+import { findRunsvdir, ownRunsvdir, stopRunsvdir, supervisedDirs } from "./runsvdir.js";
 import type { InstanceRecord } from "./service-dir.js";
 import { STATUS_INSTANCE } from "./status-instance.js";
 import { stopLevels } from "./stop-order.js";
-import { stopAndWait, sv } from "./sv.js";
+import { stopAndWait } from "./sv.js";
 import { runProgram } from "./exec.js";
 import { findTools } from "./tools.js";
 import { writeFileAtomic } from "./writer.js";
@@ -64,6 +65,8 @@ async function stopAll(paths: BoxPaths, records: InstanceRecord[]): Promise<{ st
     // control/t escalates to KILL after the grace; the wait covers it with a margin.
     // Hundreds of instances stopping at once share two cores: the margin grows with their number.
     const r = await stopAndWait(dirs, (grace + 5 + dirs.length / 20) * 1000);
+    // "Leave nothing": what escaped an instance's group but kept writing to its log goes with it.
+    await stopLogPipeHolders(r.stopped);
     stopped.push(...r.stopped.map((d) => d.slice(paths.svRoot.length + 1)).filter((n) => n !== STATUS_INSTANCE));
     failed.push(...r.failed.map((d) => d.slice(paths.svRoot.length + 1)));
   }
@@ -78,17 +81,19 @@ async function stopAll(paths: BoxPaths, records: InstanceRecord[]): Promise<{ st
 async function reset(paths: BoxPaths, records: InstanceRecord[]): Promise<void> {
   const svDirs = records.map((r) => paths.sv(r.name));
   for (const r of records) rmSync(r.link, { force: true });
-  // Only the runsvdir boot started: on a real box the system's may supervise other services too.
-  const own = ownRunsvdir(paths.serviceDir, paths);
-  if (own !== undefined) await stopRunsvdir(paths.serviceDir, 30_000, [own]);
-  // Left: runsv of another runsvdir (unlinked above, so it will not start them again), or of one that died.
-  const left = [...supervisedDirs(svDirs)];
-  if (left.length > 0) {
-    await sv("exit", left);
-    if (!(await pollUntil(() => supervisedDirs(svDirs).size === 0, 30_000, 50))) {
-      throw new RuntimeFailure(`runsv of ${left.join(", ")} did not exit; left the generated files in place`);
-    }
+  // Where the links were (the records say, whatever plan.json claims), and the runsvdir on each that is
+  // the box's own: the one boot started (its pid file), or any scanning a directory inside the prefix
+  // (a boot killed before it wrote the pid file). On a real box the system's may supervise others too.
+  const scanned = [...new Set([paths.serviceDir, ...records.map((r) => dirname(r.link))])];
+  for (const dir of scanned) {
+    const own = [ownRunsvdir(dir, paths), ...(paths.prefix !== "/" && dir.startsWith(`${paths.prefix}/`) ? findRunsvdir(dir) : [])];
+    const pids = [...new Set(own.filter((p): p is number => p !== undefined))];
+    if (pids.length === 0) continue;
+    await stopLogPipeHolders(svDirs);
+    await stopRunsvdir(dir, 30_000, pids);
   }
+  // Left: runsv of another runsvdir (unlinked above, so it will not start them again), or of one that died.
+  await exitRunsv([...supervisedDirs(svDirs)], 30_000, "left the generated files in place");
   // State directories are their users' to fill: coreutils rm walks them without following a symlink
   // a user might swap in mid-walk (openat, no-follow), which a path-by-path removal cannot promise.
   if (existsSync(paths.stateRoot)) {

@@ -89,10 +89,17 @@ function readNumber(path: string): number {
   }
 }
 
-/** The last `lines` lines of an instance's log (svlogd's `current`). */
+/**
+ * The last `lines` lines of an instance's log (svlogd's `current`), each cut to 300 characters, control
+ * characters shown as `?`: an app's output must not drive the terminal of whoever reads the failure.
+ */
 export function logTail(paths: BoxPaths, name: string, lines = 5): string[] {
   try {
-    return readFileSync(`${paths.log(name)}/current`, "utf8").trimEnd().split("\n").slice(-lines);
+    return readFileSync(`${paths.log(name)}/current`, "utf8")
+      .trimEnd()
+      .split("\n")
+      .slice(-lines)
+      .map((l) => l.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, "?").slice(0, 300));
   } catch {
     return [];
   }

@@ -4,8 +4,7 @@
 //   start a second copy of the app beside the first;
 // - runsv processes whose runsvdir died (kill -9): a new runsvdir's runsv would fail on their locks
 //   and retry forever. They are stopped gracefully (`sv exit`) and the new runsvdir starts them anew.
-import { isAlive, listProcesses, type ProcessInfo } from "./processes.js";
-import { cwdOf } from "./runsvdir.js";
+import { cwdOf, isAlive, listProcesses, type ProcessInfo, runitProcesses } from "./processes.js";
 import { pollUntil } from "../shared/poll.js";
 import { RuntimeFailure } from "../errors.js";
 
@@ -14,8 +13,7 @@ const DELETED = " (deleted)";
 /** runsv processes working in a deleted directory under `svRoot`: the instance name and the pid. */
 export function deletedSupervisors(svRoot: string, processes: ProcessInfo[] = listProcesses()): { name: string; pid: number }[] {
   const out: { name: string; pid: number }[] = [];
-  for (const p of processes) {
-    if (p.state === "Z" || !isRunsv(p)) continue;
+  for (const p of runitProcesses("runsv", processes)) {
     const cwd = cwdOf(p.pid);
     if (cwd?.startsWith(`${svRoot}/`) && cwd.endsWith(DELETED)) out.push({ name: cwd.slice(svRoot.length + 1, -DELETED.length), pid: p.pid });
   }
@@ -43,10 +41,6 @@ export async function stopDeletedSupervisor(pid: number, graceMs: number): Promi
     signal(pid, "SIGKILL");
     if (!(await pollUntil(() => !isAlive(pid), 2000, 50))) throw new RuntimeFailure(`runsv ${pid} of a deleted service directory did not exit`);
   }
-}
-
-function isRunsv(p: ProcessInfo): boolean {
-  return (p.argv[0] ?? "").split("/").pop() === "runsv";
 }
 
 function signal(pid: number, sig: NodeJS.Signals): void {

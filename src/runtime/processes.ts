@@ -1,5 +1,6 @@
 // What /proc says: which processes run, in which group, with which arguments. No `ps`, no pkill.
-import { readdirSync, readFileSync } from "node:fs";
+import { readdirSync, readFileSync, readlinkSync } from "node:fs";
+import { basename } from "node:path";
 
 export interface ProcessInfo {
   pid: number;
@@ -26,6 +27,25 @@ export function listProcesses(): ProcessInfo[] {
   return out;
 }
 
+/**
+ * Live processes of runit's program `name` (runsv, runsvdir, svlogd) that are really that program and run
+ * as we do: anyone can call a process "runsv" and work in a service directory, but not make its
+ * executable /usr/bin/runsv or its owner root. A fake must neither block a boot nor hold up a down.
+ */
+export function runitProcesses(name: "runsv" | "runsvdir" | "svlogd", processes: ProcessInfo[] = listProcesses()): ProcessInfo[] {
+  const uid = process.getuid?.();
+  return processes.filter((p) => {
+    if (p.state === "Z" || basename(p.argv[0] ?? "") !== name) return false;
+    try {
+      if (basename(readlinkSync(`/proc/${p.pid}/exe`)) !== name) return false;
+      const owner = /^Uid:\s+(\d+)/m.exec(readFileSync(`/proc/${p.pid}/status`, "utf8"))?.[1];
+      return uid === undefined || Number(owner) === uid;
+    } catch {
+      return false; // gone, or not ours to read
+    }
+  });
+}
+
 /** Whether `pid` exists and is not a zombie. */
 export function isAlive(pid: number): boolean {
   try {
@@ -44,4 +64,13 @@ export function processEnv(pid: number): Record<string, string> {
     if (eq > 0) env[kv.slice(0, eq)] = kv.slice(eq + 1);
   }
   return env;
+}
+
+/** A process's working directory ("... (deleted)" when it was removed): runsv works in its service directory, whatever name runsvdir gave it. */
+export function cwdOf(pid: number): string | undefined {
+  try {
+    return readlinkSync(`/proc/${pid}/cwd`);
+  } catch {
+    return undefined;
+  }
 }

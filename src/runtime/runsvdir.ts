@@ -1,12 +1,12 @@
 // The runsvdir that scans the service directory: found by its arguments, started detached when none runs.
 import { spawn } from "node:child_process";
-import { closeSync, openSync, readFileSync, readlinkSync, realpathSync, utimesSync } from "node:fs";
-import { basename } from "node:path";
+import { closeSync, openSync, readFileSync, realpathSync, utimesSync } from "node:fs";
 import { RuntimeFailure } from "../errors.js";
 import type { BoxPaths } from "./paths.js";
 import { pollUntil } from "../shared/poll.js";
-import { isAlive, listProcesses } from "./processes.js";
+import { cwdOf, isAlive, runitProcesses } from "./processes.js";
 import { mkdirParents, writeFileAtomic } from "./writer.js";
+
 
 /** Where runsvdir really looks: `/etc/service` may be a link (Debian repoints it at svmanaged). */
 export function realServiceDir(dir: string): string {
@@ -16,8 +16,8 @@ export function realServiceDir(dir: string): string {
 
 /** Pids of runsvdir processes scanning `dir`. */
 export function findRunsvdir(dir: string): number[] {
-  return listProcesses()
-    .filter((p) => p.state !== "Z" && basename(p.argv[0] ?? "") === "runsvdir" && p.argv.slice(1).some((a) => a === dir || safeRealpath(a) === dir))
+  return runitProcesses("runsvdir")
+    .filter((p) => p.argv.slice(1).some((a) => a === dir || safeRealpath(a) === dir))
     .map((p) => p.pid);
 }
 
@@ -73,29 +73,20 @@ export function ownRunsvdir(dir: string, paths: BoxPaths): number | undefined {
  */
 export async function stopRunsvdir(dir: string, timeoutMs = 30_000, only?: number[]): Promise<void> {
   const pids = only ?? findRunsvdir(dir);
-  const children = listProcesses()
-    .filter((p) => pids.includes(p.ppid) && basename(p.argv[0] ?? "") === "runsv")
+  const children = runitProcesses("runsv")
+    .filter((p) => pids.includes(p.ppid))
     .map((p) => p.pid);
   for (const pid of pids) process.kill(pid, "SIGHUP");
   const ok = await pollUntil(() => [...pids, ...children].every((p) => !isAlive(p)), timeoutMs, 50);
   if (!ok) throw new RuntimeFailure(`runsvdir on ${dir} or its runsv processes did not exit within ${timeoutMs / 1000} s`);
 }
 
-/** A process's working directory: runsv works in its service directory, whatever name runsvdir gave it. */
-export function cwdOf(pid: number): string | undefined {
-  try {
-    return readlinkSync(`/proc/${pid}/cwd`);
-  } catch {
-    return undefined;
-  }
-}
 
 /** Which of `svDirs` a live runsv supervises (runsv works in its service directory, whatever name runsvdir gave it). */
 export function supervisedDirs(svDirs: string[]): Set<string> {
   const wanted = new Set(svDirs);
   const found = new Set<string>();
-  for (const p of listProcesses()) {
-    if (p.state === "Z" || basename(p.argv[0] ?? "") !== "runsv") continue;
+  for (const p of runitProcesses("runsv")) {
     const cwd = cwdOf(p.pid);
     if (cwd && wanted.has(cwd)) found.add(cwd);
   }

@@ -1,13 +1,13 @@
 // A planned instance -> the files of its runit service directory and env layers, as data.
 import { createHash } from "node:crypto";
-import { envFileContents, generatedEnv, GENERATED_LAYER, scopeEntries } from "../plan/env.js";
+import { mergeLayers } from "../plan/env.js";
 import type { Plan, PlannedInstance } from "../plan/plan.js";
 import type { DirSpec, FileSpec } from "./files.js";
 import type { BoxPaths } from "./paths.js";
 import { renderRunitTemplate } from "./templates.js";
 import type { Tools } from "./tools.js";
 
-/** `<sv>/.instance.json`: what `down` needs to stop an instance when the saved plan is gone or corrupt. */
+/** Kept in `<sv>/.applied` beside the fingerprint: what `down` needs to stop an instance when the saved plan is gone or corrupt. */
 export interface InstanceRecord {
   name: string;
   service: string;
@@ -24,10 +24,11 @@ export interface InstanceFiles {
   instance: string;
   dirs: DirSpec[];
   files: FileSpec[];
-  /** Env layer directories of this instance (each replaced whole when it changes). */
+  /** The instance's env directory: its layers merged (a variable no longer there is removed). */
   envDir: string;
   /** Hash of every file and dir spec: what `.applied` records. */
   fingerprint: string;
+  record: InstanceRecord;
 }
 
 /** Who the instance runs as: `-u` is only passed when it differs from the supervisor's user. */
@@ -41,28 +42,24 @@ export interface RunAs {
 /** Every file boot writes for `instance`, from the plan alone. Reads the env files the plan names; writes nothing. */
 export function instanceFiles(plan: Plan, instance: PlannedInstance, paths: BoxPaths, runAs: RunAs, tools: Tools): InstanceFiles {
   const sv = paths.sv(instance.name);
-  const envRoot = paths.env(instance.name);
-  const layers = [...instance.envLayers, GENERATED_LAYER];
-  const envDirs = layers.map((scope, n) => `${envRoot}/${n + 1}-${scope}`);
+  const envDir = paths.env(instance.name);
   const dirs: DirSpec[] = [
     { path: sv, mode: 0o755 },
     { path: `${sv}/control`, mode: 0o755 },
     { path: `${sv}/log`, mode: 0o755 },
     { path: paths.log(instance.name), mode: 0o755 },
-    // Root's alone, files and directories: chpst reads them as root before it drops to the user, who
-    // needs no access. A layer the app could rewrite (PATH above all) would be root's next command.
-    { path: envRoot, mode: 0o700 },
-    ...envDirs.map((path) => ({ path, mode: 0o700 })),
+    // Root's alone: chpst reads it as root before it drops to the user, who needs no access to it.
+    { path: envDir, mode: 0o700 },
     { path: instance.stateDir, mode: 0o700, owner: runAs.owner },
   ];
+  // The layers are merged here, exactly as nested `chpst -e` would merge them, into one directory read by
+  // one chpst that sets the environment only for the exec that follows its drop to the user. Nested, each
+  // inner chpst would run as root with the outer layers' environment: an LD_PRELOAD or LD_LIBRARY_PATH
+  // layer would load the user's library into root's chpst.
   const files: FileSpec[] = [];
-  instance.envLayers.forEach((scope, n) => {
-    for (const entry of scopeEntries(plan, scope)) {
-      files.push({ path: `${envDirs[n]}/${entry.name}`, mode: 0o600, contents: envFileContents(entry, plan) });
-    }
-  });
-  for (const [name, value] of Object.entries(generatedEnv(plan, instance))) {
-    files.push({ path: `${envDirs.at(-1)}/${name}`, mode: 0o600, contents: `${value}\n` });
+  for (const [name, { bytes }] of mergeLayers(plan, instance)) {
+    // chpst turns NUL bytes into newlines; an empty file unsets (an inherited PATH, say).
+    files.push({ path: `${envDir}/${name}`, mode: 0o600, contents: bytes === undefined ? "" : Buffer.concat([bytes, Buffer.from("\n")]) });
   }
 
   const needs = plan.instances.filter((i) => instance.needs.includes(i.service)).map((i) => paths.sv(i.name));
@@ -78,7 +75,7 @@ export function instanceFiles(plan: Plan, instance: PlannedInstance, paths: BoxP
     instance: instance.name,
     cwd: instance.cwd,
     user: runAs.chpstUser,
-    envDirs,
+    envDir,
     execCommand: execCommand(instance.command),
     needs,
     needsWaitSecs: NEEDS_WAIT_SECS,
@@ -94,12 +91,12 @@ export function instanceFiles(plan: Plan, instance: PlannedInstance, paths: BoxP
   if (health) files.push({ path: `${sv}/check`, mode: 0o755, contents: renderRunitTemplate("check", data) });
   files.push({ path: `${paths.log(instance.name)}/config`, mode: 0o644, contents: "s1000000\nn10\n" });
   const record: InstanceRecord = { name: instance.name, service: instance.service, needs: instance.needs, graceMs, link: paths.link(instance.name) };
-  files.push({ path: `${sv}/.instance.json`, mode: 0o644, contents: `${JSON.stringify(record)}\n` });
 
   const hash = createHash("sha256");
   for (const d of dirs) hash.update(`d ${d.path} ${d.mode} ${d.owner?.uid ?? ""}:${d.owner?.gid ?? ""}\n`);
   for (const f of files) hash.update(`f ${f.path} ${f.mode} ${f.owner?.uid ?? ""}:${f.owner?.gid ?? ""}\n`).update(f.contents).update("\n");
-  return { instance: instance.name, dirs, files, envDir: envRoot, fingerprint: hash.digest("hex").slice(0, 32) };
+  hash.update(JSON.stringify(record));
+  return { instance: instance.name, dirs, files, envDir, fingerprint: hash.digest("hex").slice(0, 32), record };
 }
 
 /**

@@ -10,18 +10,27 @@ const CACHE_MS = 1000;
 
 /** Serves until SIGTERM; resolves once the server has closed. `onListening` hears the address. */
 export async function serveStatus(options: { prefix: string; port: number; host: string; onListening?: (url: string) => void }): Promise<void> {
-  let cached: { at: number; result: Promise<{ saved: SavedPlan; health: InstanceHealth[] }> } | undefined;
-  const evaluate = () => {
-    if (!cached || Date.now() - cached.at > CACHE_MS) {
-      // The plan is read again each time: a later boot may have changed what the box runs.
-      const result = (async () => {
+  // One evaluation at a time: requests arriving meanwhile share it, and its result serves for a second
+  // after it completes. Slow checks (a hung app, a long timeout) then cost one set of check processes,
+  // however often a load balancer or anyone else asks.
+  type Evaluation = { saved: SavedPlan; health: InstanceHealth[] };
+  let inFlight: Promise<Evaluation> | undefined;
+  let last: { at: number; result: Evaluation } | undefined;
+  const evaluate = (): Promise<Evaluation> => {
+    if (last && Date.now() - last.at <= CACHE_MS) return Promise.resolve(last.result);
+    inFlight ??= (async () => {
+      try {
+        // The plan is read again each time: a later boot may have changed what the box runs.
         const box = openBox(options.prefix);
         const saved = requireSavedPlan(box);
-        return { saved, health: await instancesHealth(box.paths, saved.plan.instances.map((i) => i.name)) };
-      })();
-      cached = { at: Date.now(), result };
-    }
-    return cached.result;
+        const result = { saved, health: await instancesHealth(box.paths, saved.plan.instances.map((i) => i.name)) };
+        last = { at: Date.now(), result };
+        return result;
+      } finally {
+        inFlight = undefined;
+      }
+    })();
+    return inFlight;
   };
   const server = http.createServer(async (req, res) => {
     if (req.url === "/ping") {

@@ -1,6 +1,8 @@
 // Reading and driving runsv through `sv` and the files it keeps in supervise/.
 import { closeSync, constants, existsSync, openSync, readFileSync } from "node:fs";
+import { basename } from "node:path";
 import { runProgram } from "./exec.js";
+import { cwdOf, listProcesses, runitProcesses } from "./processes.js";
 
 /** The state runsv wrote last, without a process (supervise/stat: run, down, finish). */
 export function readStat(dir: string): string | undefined {
@@ -23,18 +25,41 @@ export async function sv(verb: string, dirs: string[], waitSecs?: number): Promi
 /**
  * `sv down`, then polls supervise/stat every 50 ms until each is down (`sv -w` polls every 420 ms, which
  * would add up to that much to every stop). Returns which stopped and which did not within `timeoutMs`.
+ * On a full disk runsv cannot record the stop: once a second, what is still pending is also judged by
+ * /proc (a runsv with no child but its svlogd supervises nothing that runs).
  */
 export async function stopAndWait(dirs: string[], timeoutMs: number): Promise<{ stopped: string[]; failed: string[] }> {
   if (dirs.length === 0) return { stopped: [], failed: [] };
   await sv("down", dirs);
   const deadline = Date.now() + timeoutMs;
+  const downByProc = new Set<string>();
+  let nextProcLook = Date.now() + 1000;
   for (;;) {
-    const pending = dirs.filter((d) => readStat(d) !== "down");
+    if (Date.now() >= nextProcLook) {
+      for (const d of idleSupervisors(dirs.filter((d) => readStat(d) !== "down"))) downByProc.add(d);
+      nextProcLook = Date.now() + 1000;
+    }
+    const pending = dirs.filter((d) => readStat(d) !== "down" && !downByProc.has(d));
     if (pending.length === 0 || Date.now() >= deadline) {
       return { stopped: dirs.filter((d) => !pending.includes(d)), failed: pending };
     }
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/** Which of `dirs` have a live runsv whose only child is its svlogd (or none). */
+function idleSupervisors(dirs: string[]): string[] {
+  if (dirs.length === 0) return [];
+  const all = listProcesses();
+  const wanted = new Set(dirs);
+  const idle: string[] = [];
+  for (const runsv of runitProcesses("runsv", all)) {
+    const dir = cwdOf(runsv.pid);
+    if (!dir || !wanted.has(dir)) continue;
+    const children = all.filter((p) => p.ppid === runsv.pid && p.state !== "Z");
+    if (children.every((c) => basename(c.argv[0] ?? "") === "svlogd")) idle.push(dir);
+  }
+  return idle;
 }
 
 /** TAI64 label of the Unix epoch as runit writes it (2^62 + 10). */

@@ -14,12 +14,12 @@ hbs.registerHelper("eq", (a: unknown, b: unknown) => a === b);
 const dir = new URL("../../src/runtime/templates/", import.meta.url);
 const compiled = new Map<string, HandlebarsTemplateDelegate>();
 
-/** Renders `templates/<name>.hbs`; blank lines left by block helpers are squeezed. */
+/** Renders `templates/<name>.hbs`. Nothing is rewritten afterwards: quoted values may hold any text. */
 export function renderRunitTemplate(name: "run" | "check" | "control-t" | "finish" | "log-run", data: object): string {
   let t = compiled.get(name);
   if (!t) {
     t = hbs.compile(readFileSync(new URL(`${name}.hbs`, dir), "utf8"), { strict: true, noEscape: true });
     compiled.set(name, t);
   }
-  return t(data).replace(/\n{3,}/g, "\n\n");
+  return t(data);
 }

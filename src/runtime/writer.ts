@@ -87,8 +87,8 @@ export function writeFileAtomic(spec: FileSpec): boolean {
   const tmp = join(dirname(spec.path), `.${basename(spec.path)}.unibox-tmp`);
   onDisk("write", spec.path, () => {
     try {
-      rmSync(tmp, { force: true });
-      writeFileSync(tmp, want, { mode: spec.mode, flag: "wx" });
+      // A temporary file a killed boot left is overwritten: the directory is root's, no one else put it there.
+      writeFileSync(tmp, want, { mode: spec.mode });
       chmodSync(tmp, spec.mode); // the umask may have narrowed it
       const owner = wantedOwner(spec.owner);
       if (owner) chownSync(tmp, owner.uid, owner.gid);

@@ -104,3 +104,10 @@ describe("buildPlan with names an object already has", () => {
     expect(resolveEnv(plan, plan.instances[0]).URL.value).toBe("http://127.0.0.1:4100/4100,4101,");
   });
 });
+
+describe("buildPlan with a port offset", () => {
+  it("refuses a port the offset pushes past 65535, naming the instance and the sum", () => {
+    const review = identityFromTags({ "unibox:mode": "review", "unibox:box": "qa" }, stack);
+    expect(() => buildPlan(stack, review, { ...facts, portOffset: 65000 })).toThrow(/postgres\.main\.0 would listen on 70432 \(port 5432 \+ port offset 65000 \+ replica 0\), past 65535/);
+  });
+});

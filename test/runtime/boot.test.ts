@@ -105,12 +105,35 @@ describe("unibox boot", () => {
     const statusLine = readFileSync(`/proc/${box.pid("svc.main.0")}/status`, "utf8").split("\n").find((l) => l.startsWith("Uid:"))!;
     expect(statusLine.split(/\s+/).slice(1, 3)).toEqual([String(uid), String(uid)]);
     // chpst reads the layers as root before it drops to the user: the user needs no access to them.
-    const secret = statSync(`${box.paths.env("svc.main.0")}/1-svc/SECRET`);
+    const secret = statSync(`${box.paths.env("svc.main.0")}/SECRET`);
     expect(secret.uid).toBe(0);
     expect(secret.mode & 0o777).toBe(0o600);
-    expect(statSync(`${box.paths.env("svc.main.0")}/1-svc`)).toMatchObject({ uid: 0 });
-    expect(statSync(`${box.paths.env("svc.main.0")}/1-svc`).mode & 0o777).toBe(0o700);
+    expect(statSync(box.paths.env("svc.main.0"))).toMatchObject({ uid: 0 });
+    expect(statSync(box.paths.env("svc.main.0")).mode & 0o777).toBe(0o700);
     expect(layeredEnv(box.pid("svc.main.0")).SECRET).toBe("s3cret");
+  });
+
+  it("runs a command holding blank lines exactly as written", async () => {
+    const box = testBox({ "roles/gaps.yaml": `command: "printf 'a\\n\\n\\n\\nb' > $UNIBOX_STATE_DIR/out\\n\\n\\n\\nexec sleep 100000"\n` });
+    expect((await box.boot("--wait", "10")).code).toBe(0);
+    expect(readFileSync(`${box.paths.state("gaps")}/out`, "utf8")).toBe("a\n\n\n\nb");
+    expect(readFileSync(`${box.paths.sv("gaps.main.0")}/run`, "utf8")).toContain("out\n\n\n\nexec sleep 100000");
+  });
+
+  it("refuses a box with nothing to run, and writes nothing", async () => {
+    const box = testBox({ "roles/a.yaml": "command: sleep 100000\nreplicas: { review: 0 }\n" });
+    const r = await box.boot();
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("nothing to run");
+    expect(existsSync(box.paths.etc)).toBe(false);
+  });
+
+  it("shows a failing app's log without the control characters it printed", async () => {
+    const box = testBox({ "roles/loud.yaml": "command: \"printf '\\\\033]0;PWNED\\\\007\\\\033[2Jboom\\\\n'; exit 1\"\n" });
+    const r = await box.boot("--wait", "4");
+    expect(r.code).toBe(4);
+    expect(r.stderr).toContain("boom");
+    expect(r.stderr).not.toMatch(/[\u001b\u0007]/);
   });
 
   it("runs a command line with operators as written, and a simple command with exec", async () => {

@@ -1,11 +1,11 @@
 // Boxes broken by hand or by kill -9: boot repairs them, down always stops them, waits notice them.
 import { spawn, spawnSync } from "node:child_process";
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it, onTestFinished } from "vitest";
-import { isAlive } from "../../src/runtime/processes.js";
+import { isAlive, listProcesses } from "../../src/runtime/processes.js";
 import { findRunsvdir, supervisedDirs } from "../../src/runtime/runsvdir.js";
 import { runCli, runJson } from "../helpers/cli.js";
 import { testBox, waitForStatus } from "../helpers/box.js";
@@ -70,6 +70,94 @@ describe("boot repairs", () => {
     });
     expect((await runJson(["boot", ...args, "--wait", "10"])).added).toEqual(["a.main.0"]);
     expect(await runJson(["boot", ...args])).toMatchObject({ changed: [], unchanged: ["a.main.0"] });
+  });
+});
+
+describe("down leaves nothing", () => {
+  it("of a process that left its instance's group but kept writing to its log", { timeout: 30_000 }, async () => {
+    const box = testBox({ "roles/a.yaml": "command: sh -c 'setsid sleep 7771 & exec sleep 100000'\n" });
+    expect((await box.boot("--wait", "10")).code).toBe(0);
+    const escaped = () => listProcesses().filter((p) => p.argv.join(" ") === "sleep 7771" && p.state !== "Z");
+    await expect.poll(() => escaped().length, { timeout: 5000 }).toBe(1);
+    const started = Date.now();
+    const down = await box.down("--reset");
+    expect(down.code, down.stderr).toBe(0);
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(escaped()).toEqual([]);
+    expect(findRunsvdir(box.paths.serviceDir)).toEqual([]);
+  });
+
+  it("of an app whose name holds a newline and \") \", and which ignores TERM", { timeout: 30_000 }, async () => {
+    // The app renames itself so that the first line of its /proc stat hides its process group.
+    const scratch = scratchDir();
+    const src = join(scratch, "weird.c");
+    writeFileSync(src, [
+      "#include <signal.h>", "#include <sys/prctl.h>", "#include <unistd.h>",
+      'int main(void) { prctl(PR_SET_NAME, "x\\n) a) S 1 1"); signal(SIGTERM, SIG_IGN);',
+      '  if (fork() == 0) { execlp("sleep", "sleep", "7772", (char *)0); } for (;;) pause(); }',
+    ].join("\n"));
+    const bin = join(scratch, "weird");
+    expect(spawnSync("cc", ["-o", bin, src]).status).toBe(0);
+    chmodSync(bin, 0o755);
+    const box = testBox({ "roles/weird.yaml": `command: ${bin}\nstop: { grace: 1s }\n` });
+    expect((await box.boot("--wait", "10")).code).toBe(0);
+    const left = () => listProcesses().filter((p) => p.state !== "Z" && (p.argv.join(" ") === "sleep 7772" || p.argv[0] === bin));
+    await expect.poll(() => left().length, { timeout: 5000 }).toBe(2);
+    const down = await box.down();
+    expect(down.code, down.stderr).toBe(0);
+    expect(left()).toEqual([]);
+  });
+
+  it("when the disk is full and runsv cannot record the stop", { timeout: 30_000 }, async () => {
+    const box = testBox({ "roles/a.yaml": SLEEP, "roles/b.yaml": SLEEP });
+    mkdirSync(box.prefix, { recursive: true });
+    expect(spawnSyncOk("mount", ["-t", "tmpfs", "-o", "size=2m,mode=0755", "tmpfs", box.prefix])).toBe(0);
+    onTestFinished(() => void spawnSyncOk("umount", ["-l", box.prefix]));
+    expect((await box.boot("--wait", "10")).code).toBe(0);
+    const apps = [box.pid("a.main.0"), box.pid("b.main.0")];
+    // Fill it to the last block.
+    spawnSync("dd", ["if=/dev/zero", `of=${join(box.prefix, "filler")}`, "bs=4k"], { stdio: "ignore" });
+    const down = await box.down();
+    expect(down.code, down.stderr).toBe(0);
+    expect(apps.filter(isAlive)).toEqual([]);
+    rmSync(join(box.prefix, "filler"));
+  });
+});
+
+describe("down --reset stops the box's own runsvdir", () => {
+  it("when a boot was killed before it wrote the runsvdir's pid file", async () => {
+    const box = testBox({ "roles/a.yaml": SLEEP });
+    const report = await box.bootJson("--wait", "10");
+    rmSync(box.paths.runsvdirPidFile);
+    expect((await box.down("--reset")).code).toBe(0);
+    expect(isAlive(report.runsvdir.pid)).toBe(false);
+  });
+
+  it("when plan.json names another service directory", async () => {
+    const box = testBox({ "roles/a.yaml": SLEEP });
+    const report = await box.bootJson("--wait", "10");
+    writeFileSync(box.paths.planFile, JSON.stringify({ version: 1, generation: "x", serviceDir: "/etc", plan: { mode: "review", box: { name: "x" }, instances: [] } }));
+    expect((await box.down("--reset")).code).toBe(0);
+    expect(isAlive(report.runsvdir.pid)).toBe(false);
+    expect(existsSync("/etc/passwd")).toBe(true);
+  });
+});
+
+describe("a service root that is a file", () => {
+  it("is made a directory again by boot, which converges, and down --reset stops everything", { timeout: 30_000 }, async () => {
+    const box = testBox({ "roles/a.yaml": SLEEP });
+    expect((await box.boot("--wait", "10")).code).toBe(0);
+    const old = box.pid("a.main.0");
+    const aside = `${box.paths.svRoot}.aside`;
+    renameSync(box.paths.svRoot, aside);
+    onTestFinished(() => rmSync(aside, { recursive: true, force: true }));
+    writeFileSync(box.paths.svRoot, "x\n");
+    const again = await box.boot("--wait", "15");
+    expect(again.code, again.stderr).toBe(0);
+    await expect.poll(() => isAlive(old), { timeout: 10_000 }).toBe(false);
+    const down = await box.down("--reset");
+    expect(down.code, down.stderr).toBe(0);
+    expect(findRunsvdir(box.paths.serviceDir)).toEqual([]);
   });
 });
 
@@ -146,4 +234,12 @@ describe("a full disk", () => {
 
 function spawnSyncOk(cmd: string, args: string[]): number {
   return spawnSync(cmd, args, { stdio: "ignore" }).status ?? 1;
+}
+
+/** A scratch directory for this test, removed after it. */
+function scratchDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), "unibox-scratch-"));
+  chmodSync(dir, 0o755);
+  onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
 }

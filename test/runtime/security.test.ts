@@ -1,11 +1,12 @@
 // A service user trying to become root, an inherited umask of 000, a box its users cannot reach:
 // what the box's files let a user do, checked as that user and by the modes boot leaves.
-import { spawnSync } from "node:child_process";
-import { chmodSync, chownSync, existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync, type Stats } from "node:fs";
+import { spawn, spawnSync } from "node:child_process";
+import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, type Stats } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it, onTestFinished } from "vitest";
+import { listProcesses } from "../../src/runtime/processes.js";
 import { runCli } from "../helpers/cli.js";
 import { freePort, testBox, waitForStatus } from "../helpers/box.js";
 
@@ -56,9 +57,9 @@ describe("a service user", () => {
       expect(asNobody(`printf '#!/bin/sh\\nid -u >> ${ranAs}\\nexec /usr/bin/${tool} "$@"\\n' > ${evil}/${tool} && chmod 755 ${evil}/${tool}`)).toBe(0);
     }
     // Nor can the user rewrite a layer, or add one.
-    const layerFile = `${box.paths.env("svc.main.0")}/1-common/PATH`;
+    const layerFile = `${box.paths.env("svc.main.0")}/PATH`;
     expect(asNobody(`echo /tmp > ${layerFile}`)).not.toBe(0);
-    expect(asNobody(`echo x > ${box.paths.env("svc.main.0")}/1-common/LD_PRELOAD`)).not.toBe(0);
+    expect(asNobody(`echo x > ${box.paths.env("svc.main.0")}/LD_PRELOAD`)).not.toBe(0);
     expect(asNobody(`echo x > ${box.paths.sv("svc.main.0")}/run`)).not.toBe(0);
     expect(readFileSync(layerFile, "utf8")).toBe(`${evil}:/usr/bin:/bin\n`);
 
@@ -67,6 +68,33 @@ describe("a service user", () => {
     await waitForStatus(box, (s) => s.instances.every((i) => i.healthy));
     const uids = () => (existsSync(ranAs) ? readFileSync(ranAs, "utf8").trim().split("\n") : []);
     // Not vacuous: the app's own shell, as nobody, does find the planted `sleep` through PATH (a moment after its check passes).
+    await expect.poll(uids, { timeout: 5000 }).toContain(String(NOBODY));
+    expect(uids()).not.toContain("0");
+  });
+
+  it("cannot load a library into a process of root's through an LD_PRELOAD layer", { timeout: 60_000 }, async () => {
+    // The library records the uid of every process that loads it; the user owns where it lives.
+    const lib = mkdtempSync(join(tmpdir(), "unibox-preload-"));
+    chmodSync(lib, 0o755);
+    chownSync(lib, NOBODY, NOBODY);
+    onTestFinished(() => rmSync(lib, { recursive: true, force: true }));
+    const loadedBy = join(lib, "loaded-by");
+    writeFileSync(join(lib, "record.c"), `#include <stdio.h>\n#include <unistd.h>\n__attribute__((constructor)) static void record(void) { FILE *f = fopen("${loadedBy}", "a"); if (f) { fprintf(f, "%d\\n", (int)getuid()); fclose(f); } }\n`);
+    const cc = spawnSync("cc", ["-shared", "-fPIC", "-o", join(lib, "record.so"), join(lib, "record.c")], { encoding: "utf8" });
+    expect(cc.status, `a C compiler is part of these machines: ${cc.stderr}`).toBe(0);
+    chmodSync(join(lib, "record.so"), 0o755);
+    writeFileSync(loadedBy, "");
+    chmodSync(loadedBy, 0o666);
+    const box = testBox({
+      "envdirs/common/LD_PRELOAD": `${join(lib, "record.so")}\n`,
+      "roles/svc.yaml": "user: nobody\ncommand: sleep 100000\nhealth: { cmd: \"true\" }\nstop: { command: \"true\" }\n",
+    });
+    expect((await box.boot("--wait", "10")).code).toBe(0);
+    // Start, health checks, a stop command and a restart: every script root runs that reads the layers.
+    expect((await runCli(["restart", "svc", "--prefix", box.prefix])).code).toBe(0);
+    await waitForStatus(box, (s) => s.instances.every((i) => i.healthy));
+    const uids = () => readFileSync(loadedBy, "utf8").trim().split("\n").filter(Boolean);
+    // Not vacuous: the user's own processes do load it.
     await expect.poll(uids, { timeout: 5000 }).toContain(String(NOBODY));
     expect(uids()).not.toContain("0");
   });
@@ -80,10 +108,53 @@ describe("a service user", () => {
       .map(({ path }) => path);
     expect(offending).toEqual([]);
     // As the user, by the kernel's own judgement, on what matters most.
-    for (const path of [box.paths.etc, box.paths.sv("svc.main.0"), `${box.paths.env("svc.main.0")}/1-svc`, box.paths.serviceDir, box.paths.log("svc.main.0")]) {
+    for (const path of [box.paths.etc, box.paths.sv("svc.main.0"), box.paths.env("svc.main.0"), box.paths.serviceDir, box.paths.log("svc.main.0")]) {
       expect(asNobody(`touch ${path}/intruder`), path).not.toBe(0);
     }
     expect(asNobody(`touch ${state}/mine`)).toBe(0);
+  });
+});
+
+describe("the directories root starts services from", () => {
+  it("are refused when others can write them, and left as they were", async () => {
+    const open = mkdtempSync(join(tmpdir(), "unibox-open-"));
+    chmodSync(open, 0o1777);
+    onTestFinished(() => rmSync(open, { recursive: true, force: true }));
+    const box = testBox({ "roles/a.yaml": "command: sleep 100000\n" });
+    const r = await box.boot("--service-dir", open);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`the directory runsvdir scans ${open}: ${open} is mode 1777`);
+    expect(r.stderr).toContain(`chmod go-w ${open}`);
+    expect(lstatSync(open).mode & 0o7777).toBe(0o1777);
+    expect(existsSync(box.paths.etc)).toBe(false);
+    // A prefix others can write is refused the same way.
+    chmodSync(box.prefix, 0o777);
+    const p = await box.boot();
+    expect(p.code).toBe(2);
+    expect(p.stderr).toContain(`the prefix ${box.prefix}`);
+  });
+});
+
+describe("a process a service user names runsv or runsvdir", () => {
+  it("neither stops a boot from starting its own runsvdir nor holds up down --reset", { timeout: 60_000 }, async () => {
+    const box = testBox({ "roles/a.yaml": "command: sleep 100000\n" });
+    // A fake runsvdir "scanning" the box's service directory before the first boot.
+    mkdirSync(box.paths.serviceDir, { recursive: true });
+    const fakeRunsvdir = spawn("runuser", ["-u", "nobody", "--", "bash", "-c", `exec -a runsvdir bash -c "sleep 300; true" x -P ${box.paths.serviceDir}`], { stdio: "ignore" });
+    onTestFinished(() => void killTree(fakeRunsvdir.pid!));
+    await expect.poll(() => listProcesses().some((p) => p.argv[0] === "runsvdir" && p.argv.includes(box.paths.serviceDir)), { timeout: 5000 }).toBe(true);
+    const first = await box.bootJson("--wait", "10");
+    expect(first.runsvdir.started).toBe(true);
+
+    // A fake runsv working in the instance's service directory.
+    const fakeRunsv = spawn("runuser", ["-u", "nobody", "--", "bash", "-c", `cd ${box.paths.sv("a.main.0")} && exec -a runsv bash -c "sleep 300; true"`], { stdio: "ignore" });
+    onTestFinished(() => void killTree(fakeRunsv.pid!));
+    await expect.poll(() => listProcesses().some((p) => p.argv[0] === "runsv" && p.state !== "Z"), { timeout: 5000 }).toBe(true);
+    const started = Date.now();
+    const down = await box.down("--reset");
+    expect(down.code, down.stderr).toBe(0);
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(existsSync(box.paths.etc)).toBe(false);
   });
 });
 
@@ -131,3 +202,17 @@ describe("a box its service users cannot reach", () => {
     expect(existsSync(box.paths.etc)).toBe(false);
   });
 });
+
+/** Kills `pid` and its descendants, by pid. */
+function killTree(pid: number): void {
+  const all = listProcesses();
+  const tree = [pid];
+  for (let i = 0; i < tree.length; i++) tree.push(...all.filter((p) => p.ppid === tree[i]).map((p) => p.pid));
+  for (const p of tree.reverse()) {
+    try {
+      process.kill(p, "SIGKILL");
+    } catch {
+      // gone
+    }
+  }
+}

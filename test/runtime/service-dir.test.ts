@@ -13,16 +13,17 @@ import { loadStack } from "../../src/stack/load.js";
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const stack = loadStack(root);
 const paths = boxPaths("/box");
-const plan = buildPlan(stack, identityFromTags({ "unibox:mode": "review", "unibox:box": "qa" }, stack), {
+const facts = () => ({
   instanceId: "i-0abc",
   privateIp: "10.1.2.3",
   cpus: 2,
   portOffset: 0,
-  source: "image",
+  source: "image" as const,
   invokingUser: "dev",
   appsDir: "/box/opt/unibox/apps",
   stateRoot: paths.stateRoot,
 });
+const plan = buildPlan(stack, identityFromTags({ "unibox:mode": "review", "unibox:box": "qa" }, stack), facts());
 const filesOf = (name: string) => {
   const instance = plan.instances.find((i) => i.name === name)!;
   const files = instanceFiles(plan, instance, paths, { chpstUser: instance.user, owner: { uid: 1000, gid: 1000 } }, DEBIAN_TOOLS);
@@ -39,20 +40,34 @@ describe("instanceFiles", () => {
     await expect(filesOf("router.main.0").run).toMatchFileSnapshot("golden/router.main.0/run");
   });
 
-  it("copies each env layer as regular files readable by root alone, templates rendered, generated last", () => {
+  it("merges the env layers into one directory of root's alone, templates rendered, the generated layer winning", () => {
     const instance = plan.instances.find((i) => i.name === "api.web.1")!;
     const files = instanceFiles(plan, instance, paths, { chpstUser: "unibox", owner: { uid: 1000, gid: 1000 } }, DEBIAN_TOOLS);
-    const env = files.files.filter((f) => f.path.startsWith(paths.env("api.web.1")));
+    const env = files.files.filter((f) => f.path.startsWith(`${paths.env("api.web.1")}/`));
     // chpst reads them as root before it drops to the user: the user needs no access, and must not rewrite them.
     expect(env.every((f) => f.mode === 0o600 && f.owner === undefined)).toBe(true);
-    const envDirs = files.dirs.filter((d) => d.path.startsWith(paths.env("api.web.1")));
-    expect(envDirs.length).toBeGreaterThan(1);
-    expect(envDirs.every((d) => d.mode === 0o700 && d.owner === undefined)).toBe(true);
+    expect(files.dirs.filter((d) => d.path.startsWith(paths.env("api.web.1")))).toEqual([{ path: paths.env("api.web.1"), mode: 0o700 }]);
     expect(Object.fromEntries(env.map((f) => [f.path.slice(paths.env("api.web.1").length + 1), String(f.contents)]))).toMatchObject({
-      "5-review.api/DATABASE_URL": "postgres://api@127.0.0.1:5432/api\n",
-      "6-generated/PORT": "3001\n",
-      "6-generated/UNIBOX_INSTANCE": "api.web.1\n",
+      DATABASE_URL: "postgres://api@127.0.0.1:5432/api\n",
+      NODE_ENV: "development\n",
+      PORT: "3001\n",
+      UNIBOX_INSTANCE: "api.web.1\n",
     });
+  });
+
+  it("writes a value holding a newline (a NUL in its file) back as a NUL, and an unset variable as an empty file", async () => {
+    const { writeStack } = await import("../helpers/stack-dir.js");
+    const dir = writeStack(
+      { "image/image.yaml": "base: host\n", "roles/a.yaml": "command: sleep 1\n", "envdirs/common/MULTI": "one\0two  \nignored\n", "envdirs/common/PATH": "/x\n", "envdirs/a/PATH": "" },
+      "empty",
+    );
+    const s = loadStack(dir);
+    const p = buildPlan(s, identityFromTags({ "unibox:mode": "review", "unibox:box": "qa" }, s), { ...facts(), stateRoot: "/box/var/lib/unibox" });
+    const files = instanceFiles(p, p.instances[0], paths, {}, DEBIAN_TOOLS).files;
+    const at = (name: string) => files.find((f) => f.path === `${paths.env("a.main.0")}/${name}`)!.contents;
+    expect(Buffer.from(at("MULTI"))).toEqual(Buffer.from("one\0two\n"));
+    // Empty: chpst unsets what the supervisor's environment had (its PATH), as the last layer naming it said.
+    expect(String(at("PATH"))).toBe("");
   });
 
   it("gives the same fingerprint for the same inputs and a new one when a layer changes", () => {
