@@ -49,7 +49,7 @@ function planInput(i: Input) {
   return {
     root: i.string("root"),
     identity: identityInput(i),
-    cpus: i.optionalInt("cpus", 1),
+    cpus: i.optionalInt("cpus", 1, 1024),
     portOffset: i.int("portOffset", 0, 65535),
     prefix: i.string("prefix"),
   };

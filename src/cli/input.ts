@@ -35,7 +35,7 @@ export class Input {
     if (v === undefined) return undefined;
     const n = /^\s*\d+\s*$/.test(v) ? Number(v) : Number.NaN;
     if (!Number.isSafeInteger(n) || n < min || n > max) {
-      throw new UsageError(`${flag(name)} expects a whole number from ${min}${max === Number.MAX_SAFE_INTEGER ? "" : ` to ${max}`}, found "${v}"`);
+      throw new UsageError(`${flag(name)} expects a whole number from ${min}${max === Number.MAX_SAFE_INTEGER ? "" : ` to ${max}`}, found ${JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v)}`);
     }
     return n;
   }
@@ -50,7 +50,7 @@ export class Input {
   pairs(name: string): [string, string][] {
     return this.list(name).map((v) => {
       const eq = v.indexOf("=");
-      if (eq <= 0) throw new UsageError(`${flag(name)} expects KEY=VALUE, found "${v}"`);
+      if (eq <= 0) throw new UsageError(`${flag(name)} expects KEY=VALUE, found ${JSON.stringify(v.length > 80 ? `${v.slice(0, 80)}…` : v)}`);
       return [v.slice(0, eq), v.slice(eq + 1)];
     });
   }

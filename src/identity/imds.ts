@@ -15,9 +15,9 @@ export interface Imds {
   privateIp?: string;
   region?: string;
   /**
-   * One read of the instance's tags. "not-found" when tags/instance is 404: instance-metadata tags are
-   * off, or on but not there yet (autoscaling-group tags can arrive after boot); IMDS cannot tell which.
-   * Throws on any other failure.
+   * One read of the instance's `unibox:` tags (other tools' keys are listed, not read). "not-found" when
+   * tags/instance is 404: instance-metadata tags are off, or on but not there yet (autoscaling-group tags can
+   * arrive after boot); IMDS cannot tell which. Throws on any other failure.
    */
   readTags(): Promise<Tags | "not-found">;
   /** The instance profile's role that IMDS lists at iam/security-credentials/, if any (best effort). */
@@ -81,7 +81,14 @@ export async function openImds(options: ImdsOptions = {}): Promise<OpenImdsResul
   };
 }
 
-/** One listing plus one GET per key. */
+/** The prefix of the keys unibox reads (identity/tags.ts ignores every other key). */
+const OURS = "unibox:";
+
+/**
+ * One listing plus one GET per `unibox:` key. Other tools' keys ("Name", "aws:autoscaling:groupName") are
+ * not read: each GET costs a token and a request every poll round, and a key IMDS cannot serve as listed
+ * must not fail the read of the keys that decide what the box is.
+ */
 async function readTagsOnce(service: MetadataService): Promise<Tags | "not-found"> {
   let listing: string;
   try {
@@ -93,7 +100,7 @@ async function readTagsOnce(service: MetadataService): Promise<Tags | "not-found
   const keys = listing
     .split("\n")
     .map((k) => k.trim())
-    .filter((k) => k !== "");
+    .filter((k) => k.startsWith(OURS));
   const values = await Promise.all(
     keys.map(async (key) => {
       try {

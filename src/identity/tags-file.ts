@@ -1,6 +1,7 @@
 // Tags given on the command line: --tags-file (JSON object or KEY=VALUE lines) and --tag KEY=VALUE.
 import { closeSync, constants, fstatSync, openSync, readFileSync, type Stats } from "node:fs";
 import { IdentityError, UsageError } from "../errors.js";
+import { atMost, clip, quote, QUOTE_MAX } from "./excerpt.js";
 import { JsonPositionError, parseJsonMembers } from "./json-members.js";
 import { emptyTags, type Tags } from "./tags.js";
 
@@ -13,10 +14,17 @@ interface Given {
   column?: number;
 }
 
+/** The shape a tags file must have, said by every refusal of a file that has another. */
+const OBJECT_EXPECTED = "expected a JSON object of tag keys to string values";
+const WRITE_IT_SO = 'write {"unibox:mode": "review", "unibox:box": "pr-7"}, or KEY=VALUE lines such as unibox:mode=review';
+/** Contradicted keys listed in one refusal; the rest are counted. */
+const MAX_LISTED = 10;
+
 /** Parses a tags file: a JSON object of strings, or `KEY=VALUE` lines (`#` comments, blank lines allowed). */
 export function parseTagsText(text: string, file: string): Tags {
   const body = text.replace(/^\uFEFF/, "");
-  if (body.trim().startsWith("{")) {
+  const start = body.search(/\S/);
+  if (body[start] === "{") {
     let members;
     try {
       members = parseJsonMembers(body);
@@ -26,15 +34,44 @@ export function parseTagsText(text: string, file: string): Tags {
     }
     return uniqueTags(members, (last) => `${file}:${last.line}:${last.column}: `);
   }
+  const other = otherJson(body, start);
+  if (other !== undefined) {
+    const before = body.slice(0, start).split("\n");
+    throw new IdentityError(`${file}:${before.length}:${before.at(-1)!.length + 1}: ${OBJECT_EXPECTED}, found ${other}; ${WRITE_IT_SO}`);
+  }
   const given: Given[] = [];
   body.split("\n").forEach((raw, i) => {
     const line = raw.trim();
     if (line === "" || line.startsWith("#")) return;
     const eq = line.indexOf("=");
-    if (eq <= 0) throw new IdentityError(`${file}:${i + 1}:1: expected KEY=VALUE, found "${line}"`);
+    if (eq <= 0) {
+      const size = line.length > QUOTE_MAX ? ` (a line of ${line.length} characters)` : "";
+      throw new IdentityError(`${file}:${i + 1}:1: expected KEY=VALUE, found ${quote(line)}${size}; write one tag per line, such as unibox:mode=review`);
+    }
     given.push({ key: line.slice(0, eq).trim(), value: line.slice(eq + 1).trim(), line: i + 1 });
   });
   return uniqueTags(given, (last) => `${file}:${last.line}:1: `);
+}
+
+/**
+ * What a file holds when it is JSON but not an object ("an array", "a string", "the number 42", "true"),
+ * in words; undefined when it is not JSON (KEY=VALUE lines). A file that starts with "[" is taken for an
+ * array even when broken: no KEY=VALUE line starts so, and "expected KEY=VALUE" would mislead.
+ */
+function otherJson(body: string, start: number): string | undefined {
+  const first = body[start];
+  if (first === "[") return "an array";
+  // Only what can start a JSON scalar is parsed; KEY=VALUE lines fail JSON.parse within their first line.
+  if (first === undefined || !/["\-0-9tfn]/.test(first)) return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(body);
+  } catch {
+    return undefined;
+  }
+  if (typeof value === "string") return `a string, ${quote(value)}`;
+  if (typeof value === "number") return `the number ${clip(body.trim())}`;
+  return String(value);
 }
 
 /** Repeated --tag KEY=VALUE (already split into pairs); a key given twice must say the same both times. */
@@ -78,17 +115,25 @@ export function readTagsFile(path: string): Tags {
  */
 function uniqueTags(given: Given[], prefix: (last: Given) => string): Tags {
   const byKey = new Map<string, Given[]>();
-  for (const g of given) byKey.set(g.key, [...(byKey.get(g.key) ?? []), g]);
+  for (const g of given) {
+    const all = byKey.get(g.key);
+    if (all === undefined) byKey.set(g.key, [g]);
+    else all.push(g);
+  }
   const problems: string[] = [];
   for (const [key, all] of byKey) {
-    if (new Set(all.map((g) => g.value)).size === 1) continue;
-    const values = all.map((g) => `${JSON.stringify(g.value)}${where(g)}`);
+    if (all.every((g) => g.value === all[0].value)) continue;
+    // A key given 100k times names its first three and its last: enough to find them, not a flood.
+    const shown = all.length <= 4 ? all : [...all.slice(0, 3), all.at(-1)!];
+    const values = shown.map((g) => `${quote(g.value)}${where(g)}`);
+    const others = all.length > 4 ? [`${all.length - 4} more`] : [];
     const times = all.length === 2 ? "twice" : `${all.length} times`;
-    const list = `${values.slice(0, -1).join(", ")} and ${values.at(-1)}`;
-    problems.push(`${prefix(all.at(-1)!)}tag "${key}" is given ${times} with different values: ${list}`);
+    const list = `${[...values.slice(0, -1), ...others].join(", ")} and ${values.at(-1)}`;
+    problems.push(`${prefix(all.at(-1)!)}tag ${quote(key)} is given ${times} with different values: ${list}`);
   }
   if (problems.length > 0) {
-    throw new IdentityError(`${problems[0]}; contradictory tags, starting nothing`, { details: problems.slice(1) });
+    const details = atMost(problems.slice(1), MAX_LISTED, (n) => `and ${n} more contradicted ${n === 1 ? "key" : "keys"}`);
+    throw new IdentityError(`${problems[0]}; contradictory tags, starting nothing`, { details });
   }
   const tags = emptyTags();
   for (const g of given) tags[g.key] = g.value;

@@ -3,6 +3,7 @@ import { IdentityError } from "../errors.js";
 import { isMode, MODES, type Mode } from "../stack/names.js";
 import { didYouMean } from "../shared/suggest.js";
 import type { Stack } from "../stack/types.js";
+import { atMost, clip, quote } from "./excerpt.js";
 
 export type Tags = Record<string, string>;
 
@@ -42,8 +43,14 @@ export const TAG = {
 } as const;
 
 const KNOWN = [TAG.mode, TAG.service, TAG.component, TAG.box, TAG.expiresAt];
+/** The prefix of every key unibox reads; keys without it belong to other tools and are not looked at. */
+const PREFIX = "unibox:";
 /** Characters instance-metadata tags allow in keys. */
 const KEY_PATTERN = /^[A-Za-z0-9+\-=.,_:@]+$/;
+/** EC2's longest tag key: a longer word gets no "did you mean" (the edit distance is quadratic). */
+const LONGEST_KEY = 128;
+/** Problems listed in one refusal; the rest are counted. */
+const MAX_LISTED = 10;
 /** An ISO-8601 date or date-time (Date.parse alone also takes "1" or "March 7"). */
 const ISO_TIME = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
 
@@ -67,62 +74,78 @@ export function missingRequiredTags(tags: Tags): string[] {
 
 /** The identity the tags give, checked against the stack; throws IdentityError (exit 3). */
 export function identityFromTags(tags: Tags, stack: Stack): Identity {
-  const problems: string[] = [];
-  for (const key of Object.keys(tags)) {
-    if (!KEY_PATTERN.test(key)) problems.push(`tag key "${key}" has characters instance-metadata tags do not allow (letters, digits, + - = . , _ : @)`);
-    else if (key.startsWith("unibox:") && !KNOWN.includes(key as never) && !key.startsWith(TAG.refPrefix)) {
-      problems.push(`unknown tag "${key}"${didYouMean(key, KNOWN)}; unibox reads ${KNOWN.join(", ")}, ${TAG.refPrefix}<repo>`);
+  // Only unibox's own keys are checked: "Cost Center" or "kubernetes.io/cluster/x" belong to other tools, which
+  // may tag the instance as EC2 lets them; DescribeTags lists them even where instance metadata could not.
+  const ours = Object.keys(tags).filter((key) => key.startsWith(PREFIX));
+  // Listed after what the box is missing, so that a missing tag is never among the problems only counted.
+  const keyProblems: string[] = [];
+  for (const key of ours) {
+    if (!KEY_PATTERN.test(key)) keyProblems.push(`tag key ${quote(key)} has characters instance-metadata tags do not allow (letters, digits, + - = . , _ : @); rename it`);
+    else if (!KNOWN.includes(key as never) && !key.startsWith(TAG.refPrefix)) {
+      keyProblems.push(`unknown tag ${quote(key)}${hint(key, KNOWN)}; unibox reads ${KNOWN.join(", ")}, ${TAG.refPrefix}<repo>`);
     }
   }
   const rawMode = tags[TAG.mode];
   if (rawMode === undefined) {
     throw new IdentityError(`missing tag ${TAG.mode}: this box does not know whether it is review, staging or production; starting nothing`, {
-      details: [...problems, ...ENABLE_IMDS_TAGS_HINT],
+      details: [...listed(keyProblems), ...ENABLE_IMDS_TAGS_HINT],
     });
   }
   if (!isMode(rawMode)) {
-    throw new IdentityError(`invalid tag ${TAG.mode}="${rawMode}": expected one of ${MODES.join(", ")}${didYouMean(rawMode, MODES)}; starting nothing`, {
-      details: problems,
+    throw new IdentityError(`invalid tag ${TAG.mode}=${quote(rawMode)}: expected one of ${MODES.join(", ")}${hint(rawMode, MODES)}; starting nothing`, {
+      details: listed(keyProblems),
     });
   }
   const mode = rawMode;
+  const problems: string[] = [];
   const service = tags[TAG.service];
   const component = tags[TAG.component];
   // Null-prototype: a repo looked up by name must not find Object.prototype's "constructor".
   const refs: Record<string, string> = Object.create(null);
-  for (const [k, v] of Object.entries(tags)) if (k.startsWith(TAG.refPrefix)) refs[k.slice(TAG.refPrefix.length)] = v;
+  // A key with characters tags cannot have is reported as such, not again as naming no repo.
+  for (const k of ours) if (k.startsWith(TAG.refPrefix) && KEY_PATTERN.test(k)) refs[k.slice(TAG.refPrefix.length)] = tags[k];
 
   if (mode === "review") {
-    if (service !== undefined) problems.push(`${TAG.service}="${service}" contradicts ${TAG.mode}=review: a review box runs every service; remove the tag`);
-    if (component !== undefined) problems.push(`${TAG.component}="${component}" contradicts ${TAG.mode}=review: a review box runs every component; remove the tag`);
+    if (service !== undefined) problems.push(`${TAG.service}=${quote(service)} contradicts ${TAG.mode}=review: a review box runs every service; remove the tag`);
+    if (component !== undefined) problems.push(`${TAG.component}=${quote(component)} contradicts ${TAG.mode}=review: a review box runs every component; remove the tag`);
     if (tags[TAG.box] === undefined) problems.push(`missing tag ${TAG.box}: a review box needs a name`);
-    else if (!/^[a-z0-9][a-z0-9-]*$/.test(tags[TAG.box])) problems.push(`invalid ${TAG.box}="${tags[TAG.box]}": expected lowercase letters, digits and dashes`);
-    const repos = stack.image.repos.map((r) => r.name);
+    else if (!/^[a-z0-9][a-z0-9-]*$/.test(tags[TAG.box])) problems.push(`invalid ${TAG.box}=${quote(tags[TAG.box])}: expected lowercase letters, digits and dashes`);
+    const repos = new Set(stack.image.repos.map((r) => r.name));
     for (const repo of Object.keys(refs)) {
-      if (!repos.includes(repo)) problems.push(`tag ${TAG.refPrefix}${repo} names no repo of image/image.yaml${didYouMean(repo, repos)}`);
+      if (!repos.has(repo)) problems.push(`tag ${clip(TAG.refPrefix + repo)} names no repo of image/image.yaml${hint(repo, repos)}`);
     }
   } else {
     if (service === undefined) {
       problems.push(`missing tag ${TAG.service}: a ${mode} box runs one service; tag it with one of: ${servicesIn(stack, mode).join(", ")}`);
     } else {
       const role = stack.roles.get(service);
-      if (!role) problems.push(`${TAG.service}="${service}" names no service of the stack${didYouMean(service, [...stack.roles.keys()])}`);
-      else if (!role.modes.includes(mode)) problems.push(`${TAG.service}="${service}" does not run in ${mode} mode (its modes: ${role.modes.join(", ")})`);
+      if (!role) problems.push(`${TAG.service}=${quote(service)} names no service of the stack${hint(service, stack.roles.keys())}`);
+      else if (!role.modes.includes(mode)) problems.push(`${TAG.service}=${quote(service)} does not run in ${mode} mode (its modes: ${role.modes.join(", ")})`);
       else if (component !== undefined && !role.components.some((c) => c.name === component)) {
         const names = role.components.map((c) => c.name);
-        problems.push(`${TAG.component}="${component}" is not a component of ${service}${didYouMean(component, names)}; it has: ${names.join(", ")}`);
+        problems.push(`${TAG.component}=${quote(component)} is not a component of ${service}${hint(component, names)}; it has: ${names.join(", ")}`);
       }
     }
     if (Object.keys(refs).length > 0) problems.push(`${TAG.refPrefix}* tags are for review boxes; a ${mode} box runs the image's baked code`);
   }
   const expiresAt = tags[TAG.expiresAt];
-  if (expiresAt !== undefined && (!ISO_TIME.test(expiresAt) || Number.isNaN(Date.parse(expiresAt)))) problems.push(`${TAG.expiresAt}="${expiresAt}" is not an ISO-8601 time`);
+  if (expiresAt !== undefined && (!ISO_TIME.test(expiresAt) || Number.isNaN(Date.parse(expiresAt)))) problems.push(`${TAG.expiresAt}=${quote(expiresAt)} is not an ISO-8601 time`);
 
-  if (problems.length > 0) {
+  const all = [...problems, ...keyProblems];
+  if (all.length > 0) {
     const missing = problems.some((p) => p.startsWith("missing"));
-    throw new IdentityError(`${problems[0]}; starting nothing`, { details: [...problems.slice(1), ...(missing ? ENABLE_IMDS_TAGS_HINT : [])] });
+    throw new IdentityError(`${all[0]}; starting nothing`, { details: [...listed(all.slice(1)), ...(missing ? ENABLE_IMDS_TAGS_HINT : [])] });
   }
   return { mode, service, component, box: tags[TAG.box], refs, expiresAt };
+}
+
+/** ` (did you mean "x"?)` for a word short enough to be a tag. */
+function hint(word: string, candidates: Iterable<string>): string {
+  return word.length > LONGEST_KEY ? "" : didYouMean(word, candidates);
+}
+
+function listed(problems: string[]): string[] {
+  return atMost(problems, MAX_LISTED, (n) => `and ${n} more ${n === 1 ? "problem" : "problems"} with the tags`);
 }
 
 function servicesIn(stack: Stack, mode: Mode): string[] {

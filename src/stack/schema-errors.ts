@@ -68,7 +68,9 @@ function issueToDiagnostics(issue: Issue, path: PathSegment[], yaml: YamlFile, r
           ? `${issue.inclusive === false ? "above" : "at least"} ${issue.minimum}`
           : `${issue.inclusive === false ? "below" : "at most"} ${issue.maximum}`;
       const what = issue.origin === "array" ? `a list with ${bound} items` : issue.origin === "string" ? `text of ${bound} characters` : `a number ${bound}`;
-      return [yaml.diagnostic(path, `${where}expected ${what}, found ${describe(found)}`)];
+      // A schema that gives a bound its own message gives the reason for it (zod's own say "Too big: ...").
+      const why = /^Too (big|small)\b/.test(issue.message) ? "" : `; ${issue.message}`;
+      return [yaml.diagnostic(path, `${where}expected ${what}, found ${describe(found)}${why}`)];
     }
     case "invalid_format":
       return [yaml.diagnostic(path, `${where}${issue.message}, found ${describe(found)}`)];

@@ -52,7 +52,7 @@ describe("unibox", () => {
     ["an unknown command", ["bot", "--json"], "unknown command 'bot'"],
     ["an unknown option", ["plan", "--tagz", "x", "--json"], "unknown option '--tagz'"],
     ["a missing argument", ["env", "--json"], "missing required argument 'instance'"],
-    ["a number that is not one", ["plan", "--root", root, "--tags-file", review, "--cpus", "two", "--json"], '--cpus expects a whole number from 1, found "two"'],
+    ["a number that is not one", ["plan", "--root", root, "--tags-file", review, "--cpus", "two", "--json"], '--cpus expects a whole number from 1 to 1024, found "two"'],
     ["a port out of range", ["boot", "--status-port", "70000", "--json"], '--status-port expects a whole number from 0 to 65535, found "70000"'],
   ])("answers %s with exit 2 and one JSON document on stdout when --json is given", async (_what, args, message) => {
     const r = await runCli(args);

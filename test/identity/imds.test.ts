@@ -48,7 +48,8 @@ describe("openImds", () => {
     const result = await openImds({ endpoint: server.url });
     expect(result).toMatchObject({ kind: "answered", imds: { instanceId: "i-0123456789abcdef0", privateIp: "10.0.1.23", region: "eu-west-1" } });
     const tags = await (result.kind === "answered" && result.imds.readTags());
-    expect(tags).toEqual({ "unibox:mode": "staging", "unibox:service": "billing", Name: "billing-1" });
+    // Name belongs to another tool: listed, not read.
+    expect(tags).toEqual({ "unibox:mode": "staging", "unibox:service": "billing" });
     expectOnlyIMDSv2(server);
     // Tag keys go out as they are (":" is path-safe), and each is read with its own GET.
     const paths = server.log.filter((r) => r.method === "GET").map((r) => r.rawPath);
@@ -75,16 +76,16 @@ describe("openImds", () => {
     expectOnlyIMDSv2(server);
   });
 
-  it("keeps tag keys named __proto__ and constructor as keys like any other", async () => {
-    const server = await imds({ tags: { ["__proto__"]: "p", constructor: "c", "unibox:mode": "review" } });
+  it("reads tags into a map without a prototype, and leaves keys named __proto__ and constructor unread", async () => {
+    const server = await imds({ tags: { ["__proto__"]: "p", constructor: "c", "unibox:mode": "review", "unibox:ref.constructor": "main" } });
     const tags = await (await open(server)).readTags();
     expect(tags).not.toBe("not-found");
     expect(Object.getPrototypeOf(tags)).toBeNull();
     expect(Object.entries(tags)).toEqual([
-      ["__proto__", "p"],
-      ["constructor", "c"],
       ["unibox:mode", "review"],
+      ["unibox:ref.constructor", "main"],
     ]);
+    expect(server.log.map((r) => r.path)).not.toContain("/latest/meta-data/tags/instance/__proto__");
   });
 
   it("throws when IMDS stops answering after it answered the probe", async () => {

@@ -98,7 +98,79 @@ describe("parseTagsText", () => {
   });
 
   it("refuses a line without KEY=VALUE", () => {
-    expect(thrown(() => parseTagsText("unibox:mode=review\njust words\n", "tags")).message).toBe('tags:2:1: expected KEY=VALUE, found "just words"');
+    expect(thrown(() => parseTagsText("unibox:mode=review\njust words\n", "tags")).message).toBe(
+      'tags:2:1: expected KEY=VALUE, found "just words"; write one tag per line, such as unibox:mode=review',
+    );
+  });
+
+  it("quotes at most 80 characters of a 100 KB line without KEY=VALUE, and says how long it is", () => {
+    const error = thrown(() => parseTagsText(`unibox:mode=review\n${"x".repeat(100_000)}\n`, "tags"));
+    expect(error).toBeInstanceOf(IdentityError);
+    expect(error.message).toBe(`tags:2:1: expected KEY=VALUE, found "${"x".repeat(80)}…" (a line of 100000 characters); write one tag per line, such as unibox:mode=review`);
+  });
+
+  it("escapes control characters of a line it quotes, so a terminal does not run them", () => {
+    expect(thrown(() => parseTagsText("\u001b]0;pwned\u0007\n", "tags")).message).toContain('found "\\u001b]0;pwned\\u0007"');
+  });
+
+  it.each([
+    { found: "an array", text: '["unibox:mode=review", "unibox:box=b"]\n', at: "tags:1:1" },
+    { found: "an array", text: "\n\n  [\n", at: "tags:3:3" },
+    { found: 'a string, "unibox:mode=review"', text: '"unibox:mode=review"\n', at: "tags:1:1" },
+    { found: "the number 42", text: "42\n", at: "tags:1:1" },
+    { found: "true", text: "true", at: "tags:1:1" },
+    { found: "null", text: " null\n", at: "tags:1:2" },
+  ])("refuses a JSON file that holds $found rather than an object", ({ found, text, at }) => {
+    const error = thrown(() => parseTagsText(text, "tags"));
+    expect(error).toBeInstanceOf(IdentityError);
+    expect(error.exitCode).toBe(3);
+    expect(error.message).toBe(
+      `${at}: expected a JSON object of tag keys to string values, found ${found}; write {"unibox:mode": "review", "unibox:box": "pr-7"}, or KEY=VALUE lines such as unibox:mode=review`,
+    );
+  });
+
+  it("quotes at most 80 characters of a huge JSON string or number it refuses", () => {
+    expect(thrown(() => parseTagsText(JSON.stringify("s".repeat(100_000)), "tags")).message).toContain(`found a string, "${"s".repeat(80)}…";`);
+    expect(thrown(() => parseTagsText(`{"a": ${"9".repeat(100_000)}}`, "tags")).message).toBe(`tags:1:7: invalid tags JSON: tag "a": expected a string value, found ${"9".repeat(80)}…`);
+  });
+
+  it("names a key given 100 000 times with different values by its first three values and its last, in linear time", () => {
+    const lines = Array.from({ length: 100_000 }, (_, i) => `unibox:mode=v${i}\n`).join("");
+    const started = performance.now();
+    const error = thrown(() => parseTagsText(lines, "tags"));
+    expect(performance.now() - started).toBeLessThan(5000);
+    expect(error.message).toBe(
+      'tags:100000:1: tag "unibox:mode" is given 100000 times with different values: "v0" (line 1), "v1" (line 2), "v2" (line 3), 99996 more and "v99999" (line 100000); contradictory tags, starting nothing',
+    );
+  });
+
+  it("lists ten contradicted keys after the first and counts the rest", () => {
+    const text = Array.from({ length: 30 }, (_, i) => `k${i}=a\nk${i}=b\n`).join("");
+    const error = thrown(() => parseTagsText(text, "tags"));
+    expect(error.message).toMatch(/^tags:2:1: tag "k0" is given twice/);
+    expect(error.details).toHaveLength(11);
+    expect(error.details.at(-1)).toBe("and 19 more contradicted keys");
+  });
+
+  it("reads a JSON file of 100 000 keys, each with its value, its line and its column", () => {
+    const keys = Array.from({ length: 100_000 }, (_, i) => `tool-${i}.example/key`);
+    const text = `{\n${keys.map((k, i) => `  ${JSON.stringify(k)}: "v\\u00e9${i}"`).join(",\n")},\n  "unibox:mode": "review"\n}\n`;
+    const tags = parseTagsText(text, "tags.json");
+    expect(Object.keys(tags)).toHaveLength(100_001);
+    expect(tags["tool-0.example/key"]).toBe("vé0");
+    expect(tags["tool-99999.example/key"]).toBe("vé99999");
+    expect(tags["unibox:mode"]).toBe("review");
+    // Positions are still right at the end of a long file: the same key again with another value names both.
+    const contradicted = text.replace(/\n}\n$/, ',\n  "tool-99999.example/key": "other"\n}\n');
+    expect(thrown(() => parseTagsText(contradicted, "tags.json")).message).toBe(
+      'tags.json:100003:3: tag "tool-99999.example/key" is given twice with different values: "vé99999" (line 100001, column 3) and "other" (line 100003, column 3); contradictory tags, starting nothing',
+    );
+  });
+
+  it("reads a JSON value of 10 MB without overflowing the stack", () => {
+    const tags = parseTagsText(`{"unibox:mode": "review", "note": "${"a".repeat(10_000_000)}", "escaped": "${"\\n".repeat(1_000_000)}"}`, "tags");
+    expect(tags.note).toHaveLength(10_000_000);
+    expect(tags.escaped).toBe("\n".repeat(1_000_000));
   });
 });
 

@@ -58,9 +58,10 @@ describe("identityFromTags", () => {
     { refusal: "a component on a review box", tags: [...Object.entries(REVIEW), ["unibox:component", "web"]], message: 'unibox:component="web" contradicts unibox:mode=review' },
     { refusal: "an unknown unibox:* key", tags: [...Object.entries(PRODUCTION), ["unibox:servce", "api"]], message: 'unknown tag "unibox:servce" (did you mean "unibox:service"?); unibox reads unibox:mode, unibox:service' },
     { refusal: "an unknown unibox:* key, listing the known ones", tags: [...Object.entries(PRODUCTION), ["unibox:owner", "me"]], message: "unibox reads unibox:mode, unibox:service, unibox:component, unibox:box, unibox:expires-at, unibox:ref.<repo>" },
-    { refusal: "a space in a key", tags: [...Object.entries(PRODUCTION), ["cost center", "42"]], message: 'tag key "cost center" has characters instance-metadata tags do not allow (letters, digits, + - = . , _ : @)' },
-    { refusal: "a slash in a key", tags: [...Object.entries(PRODUCTION), ["team/name", "x"]], message: 'tag key "team/name" has characters instance-metadata tags do not allow' },
-    { refusal: "an empty key", tags: [...Object.entries(PRODUCTION), ["", "x"]], message: 'tag key "" has characters instance-metadata tags do not allow' },
+    { refusal: "a space in a unibox: key", tags: [...Object.entries(REVIEW), ["unibox:ref.my repo", "main"]], message: 'tag key "unibox:ref.my repo" has characters instance-metadata tags do not allow (letters, digits, + - = . , _ : @); rename it' },
+    { refusal: "a slash in a unibox: key", tags: [...Object.entries(REVIEW), ["unibox:ref.team/web", "main"]], message: 'tag key "unibox:ref.team/web" has characters instance-metadata tags do not allow' },
+    { refusal: "a unibox: key that is only the prefix", tags: [...Object.entries(PRODUCTION), ["unibox:", "x"]], message: 'unknown tag "unibox:"' },
+    { refusal: "a control character in a value, escaped", tags: [["unibox:mode", "review\u001b[2J"], ["unibox:box", "b"]], message: 'invalid tag unibox:mode="review\\u001b[2J"' },
     { refusal: "a box name with capitals", tags: [["unibox:mode", "review"], ["unibox:box", "PR-7"]], message: 'invalid unibox:box="PR-7": expected lowercase letters, digits and dashes' },
     { refusal: "a box name starting with a dash", tags: [["unibox:mode", "review"], ["unibox:box", "-pr"]], message: 'invalid unibox:box="-pr"' },
     { refusal: "a ref naming no repo", tags: [...Object.entries(REVIEW), ["unibox:ref.wbe", "main"]], message: 'tag unibox:ref.wbe names no repo of image/image.yaml (did you mean "web"?)' },
@@ -107,6 +108,64 @@ describe("identityFromTags", () => {
     expect(error.message).toMatch(/^unibox:service="api" contradicts/);
     expect(error.details.slice(0, 2)).toEqual(["missing tag unibox:box: a review box needs a name", "tag unibox:ref.nope names no repo of image/image.yaml"]);
     expect(error.details.join("\n")).toMatch(/InstanceMetadataTags/);
+  });
+});
+
+describe("identityFromTags, on other tools' keys and huge values", () => {
+  it.each([
+    { key: "Cost Center", why: "a space" },
+    { key: "kubernetes.io/cluster/x", why: "slashes" },
+    { key: "", why: "nothing" },
+    { key: "aws:autoscaling:groupName", why: "another tool's prefix" },
+    { key: "Unibox:mode", why: "another case of the prefix" },
+  ])("ignores a key of another tool made of $why ($key)", ({ key }) => {
+    expect(identityFromTags(tags({ ...REVIEW, [key]: "42" }), stack())).toEqual({ mode: "review", box: "pr-7", refs: {} });
+  });
+
+  it.each<{ what: string; tags: [string, string][]; start: string }>([
+    { what: "a mode", tags: [["unibox:mode", "x".repeat(100_000)]], start: `invalid tag unibox:mode="${"x".repeat(80)}…": expected one of` },
+    { what: "a service", tags: [["unibox:mode", "production"], ["unibox:service", "s".repeat(100_000)]], start: `unibox:service="${"s".repeat(80)}…" names no service` },
+    { what: "a box name", tags: [["unibox:mode", "review"], ["unibox:box", "B".repeat(100_000)]], start: `invalid unibox:box="${"B".repeat(80)}…"` },
+    { what: "a key", tags: [...Object.entries(PRODUCTION), [`unibox:${"k".repeat(100_000)}`, "x"]], start: `unknown tag "unibox:${"k".repeat(73)}…"` },
+    { what: "a ref key", tags: [...Object.entries(REVIEW), [`unibox:ref.${"r".repeat(100_000)}`, "main"]], start: `tag unibox:ref.${"r".repeat(69)}… names no repo` },
+  ])("quotes at most 80 characters of $what of 100 000", ({ tags: given, start }) => {
+    const started = performance.now();
+    let error: IdentityError | undefined;
+    try {
+      identityFromTags(tags(given), stack());
+    } catch (e) {
+      error = e as IdentityError;
+    }
+    expect(error).toBeInstanceOf(IdentityError);
+    expect(error!.message.startsWith(start), error!.message.slice(0, 300)).toBe(true);
+    expect(error!.message.length).toBeLessThan(400);
+    expect(performance.now() - started).toBeLessThan(5000);
+  });
+
+  it("lists ten problems and counts the rest", () => {
+    const unknown = Array.from({ length: 25 }, (_, i): [string, string] => [`unibox:x${i}`, "1"]);
+    let error: IdentityError | undefined;
+    try {
+      identityFromTags(tags([...Object.entries(PRODUCTION), ...unknown]), stack());
+    } catch (e) {
+      error = e as IdentityError;
+    }
+    expect(error!.message).toMatch(/^unknown tag "unibox:x0"/);
+    expect(error!.details).toHaveLength(11);
+    expect(error!.details.at(-1)).toBe("and 14 more problems with the tags");
+  });
+
+  it("puts a missing tag before problems with keys, so it is never among those only counted", () => {
+    const unknown = Array.from({ length: 100_000 }, (_, i): [string, string] => [`unibox:x${i}`, "1"]);
+    let error: IdentityError | undefined;
+    try {
+      identityFromTags(tags([["unibox:mode", "review"], ...unknown]), stack());
+    } catch (e) {
+      error = e as IdentityError;
+    }
+    expect(error!.message).toBe("missing tag unibox:box: a review box needs a name; starting nothing");
+    expect(error!.details.slice(0, 11)).toEqual([...unknown.slice(0, 10).map(([k]) => expect.stringContaining(`unknown tag "${k}"`)), "and 99990 more problems with the tags"]);
+    expect(error!.details.join("\n")).toMatch(/InstanceMetadataTags/);
   });
 });
 

@@ -126,6 +126,56 @@ const cases: BrokenCase[] = [
     at: "roles/api.yaml:3:15",
     message: "replicas: max (2) is below min (4)",
   },
+  // Replica counts one box cannot run: a billion validated, then plan and boot ran out of memory.
+  {
+    name: "reports a replica count above 1000, the most one box runs, and what to do instead",
+    files: role("command: x\nreplicas: 1000000000\n"),
+    at: "roles/api.yaml:2:11",
+    message:
+      "replicas: expected a number at most 1000, found 1000000000; one box runs at most 1000 replicas of a component; for more, run more boxes (raise the Auto Scaling group's capacity)",
+  },
+  {
+    name: "reports a replica count of 1001",
+    files: role("command: x\nreplicas: 1001\n"),
+    at: "roles/api.yaml:2:11",
+    message: "replicas: expected a number at most 1000, found 1001; one box runs at most 1000 replicas",
+  },
+  {
+    name: "reports replicas per CPU above 64",
+    files: role("command: x\nreplicas: { perCpu: 1000000 }\n"),
+    at: "roles/api.yaml:2:21",
+    message: "replicas.perCpu: expected a number at most 64, found 1000000; one box runs at most 64 replicas per vCPU; for more, run more boxes or bigger ones",
+  },
+  {
+    name: "reports a per-CPU min above 1000",
+    files: role("command: x\nreplicas: { perCpu: 1, min: 5000 }\n"),
+    at: "roles/api.yaml:2:29",
+    message: "replicas.min: expected a number at most 1000, found 5000; one box runs at most 1000 replicas",
+  },
+  {
+    name: "reports a per-CPU max above 1000",
+    files: role("command: x\nreplicas: { perCpu: 1, max: 1001 }\n"),
+    at: "roles/api.yaml:2:29",
+    message: "replicas.max: expected a number at most 1000, found 1001; one box runs at most 1000 replicas",
+  },
+  {
+    name: "reports a replica count above 1000 for one mode at that mode",
+    files: role("command: x\nreplicas: { review: 1, production: 1000000000 }\n"),
+    at: "roles/api.yaml:2:36",
+    message: "replicas.production: expected a number at most 1000, found 1000000000; one box runs at most 1000 replicas",
+  },
+  {
+    name: "reports replicas per CPU above 64 for one mode at that mode",
+    files: role("command: x\nreplicas:\n  production: { perCpu: 65, max: 8 }\n"),
+    at: "roles/api.yaml:3:25",
+    message: "replicas.production.perCpu: expected a number at most 64, found 65",
+  },
+  {
+    name: "reports a replica count above 1000 inside a component",
+    files: role("components:\n  web:\n    command: x\n    replicas: 1000000000\n"),
+    at: "roles/api.yaml:4:15",
+    message: "components.web.replicas: expected a number at most 1000, found 1000000000",
+  },
   {
     name: "reports replica ports that run past 65535",
     files: role("command: x\nport: 65535\nreplicas: 2\n"),

@@ -50,6 +50,10 @@ const valid: { name: string; files: Record<string, StackFile> }[] = [
     files: { "roles/api.yaml": "command: x\nport: 3000\nreplicas: { perCpu: 1, max: 2 }\n", "roles/web.yaml": "command: y\nport: 3002\n" },
   },
   {
+    name: "accepts the most replicas one box runs: 1000, or 64 per vCPU",
+    files: { "roles/api.yaml": "command: x\nport: 3000\nreplicas: { review: 1000, production: { perCpu: 64, min: 1000, max: 1000 } }\n" },
+  },
+  {
     name: "ignores dotfiles in envdirs/ and roles/",
     files: { "envdirs/common/.gitkeep": "", "envdirs/.cache/X": "1\n", "roles/.api.yaml.swp": "junk" },
   },

@@ -18,10 +18,26 @@ const commandLine = (typeError: string) =>
     // What an editor can check of it (the refinement above does not reach the JSON Schema).
     .meta({ minLength: 1 });
 
-const count = z.number({ error: "expected a whole number" }).int({ error: "expected a whole number" }).min(0);
+/**
+ * The most replicas of one component on one box. Each is a process with its own service directory, port and
+ * log: a billion of them ran `plan` and `boot` out of memory. A bigger fleet is more boxes, not more replicas.
+ */
+export const MAX_REPLICAS = 1000;
+/** The most replicas per vCPU: 64 processes per vCPU is already past what one vCPU serves. */
+export const MAX_PER_CPU = 64;
+
+const WHY_MAX_REPLICAS = `one box runs at most ${MAX_REPLICAS} replicas of a component; for more, run more boxes (raise the Auto Scaling group's capacity)`;
+const WHY_MAX_PER_CPU = `one box runs at most ${MAX_PER_CPU} replicas per vCPU; for more, run more boxes or bigger ones`;
+
+const count = z
+  .number({ error: "expected a whole number" })
+  .int({ error: "expected a whole number" })
+  .min(0)
+  // The message is the why: schema-errors says the bound and what was found before it.
+  .max(MAX_REPLICAS, { error: WHY_MAX_REPLICAS });
 
 const perCpu = z.strictObject({
-  perCpu: z.number().positive().describe("replicas per vCPU, rounded up"),
+  perCpu: z.number().positive().max(MAX_PER_CPU, { error: WHY_MAX_PER_CPU }).describe("replicas per vCPU, rounded up"),
   min: count.optional(),
   max: count.optional(),
 });
