@@ -120,6 +120,8 @@ function toolsNeeded(plan: Plan): ToolName[] {
  */
 async function repair(paths: BoxPaths, graceOf: (name: string) => number): Promise<string[]> {
   const replaced: string[] = [];
+  // A new box has nothing to repair.
+  if (!existsSync(paths.svRoot)) return replaced;
   for (const orphan of deletedSupervisors(paths.svRoot)) {
     await stopDeletedSupervisor(orphan.pid, graceOf(orphan.name));
     replaced.push(orphan.name);

@@ -10,13 +10,17 @@ export interface ProcessInfo {
   argv: string[];
 }
 
-/** Every process we can read, zombies included (their argv is empty). */
-export function listProcesses(): ProcessInfo[] {
+/**
+ * Every process we can read, zombies included (their argv is empty). With `comm`, only processes of
+ * those names (as the kernel knows them): their command lines alone are read, which is most of the cost.
+ */
+export function listProcesses(comm?: string[]): ProcessInfo[] {
   const out: ProcessInfo[] = [];
   for (const name of readdirSync("/proc")) {
     if (!/^\d+$/.test(name)) continue;
     try {
       const stat = readFileSync(`/proc/${name}/stat`, "utf8");
+      if (comm && !comm.includes(stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")")))) continue;
       const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
       const argv = readFileSync(`/proc/${name}/cmdline`, "utf8").split("\0").filter((a, i, all) => a !== "" || i < all.length - 1);
       out.push({ pid: Number(name), state: fields[0], ppid: Number(fields[1]), pgid: Number(fields[2]), argv });
@@ -32,7 +36,7 @@ export function listProcesses(): ProcessInfo[] {
  * as we do: anyone can call a process "runsv" and work in a service directory, but not make its
  * executable /usr/bin/runsv or its owner root. A fake must neither block a boot nor hold up a down.
  */
-export function runitProcesses(name: "runsv" | "runsvdir" | "svlogd", processes: ProcessInfo[] = listProcesses()): ProcessInfo[] {
+export function runitProcesses(name: "runsv" | "runsvdir" | "svlogd", processes: ProcessInfo[] = listProcesses([name])): ProcessInfo[] {
   const uid = process.getuid?.();
   return processes.filter((p) => {
     if (p.state === "Z" || basename(p.argv[0] ?? "") !== name) return false;

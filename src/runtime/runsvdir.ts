@@ -84,6 +84,7 @@ export async function stopRunsvdir(dir: string, timeoutMs = 30_000, only?: numbe
 
 /** Which of `svDirs` a live runsv supervises (runsv works in its service directory, whatever name runsvdir gave it). */
 export function supervisedDirs(svDirs: string[]): Set<string> {
+  if (svDirs.length === 0) return new Set();
   const wanted = new Set(svDirs);
   const found = new Set<string>();
   for (const p of runitProcesses("runsv")) {
