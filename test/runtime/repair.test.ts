@@ -8,7 +8,7 @@ import { describe, expect, it, onTestFinished } from "vitest";
 import { isAlive, listProcesses } from "../../src/runtime/processes.js";
 import { findRunsvdir, supervisedDirs } from "../../src/runtime/runsvdir.js";
 import { runCli, runJson } from "../helpers/cli.js";
-import { testBox, waitForStatus } from "../helpers/box.js";
+import { teardown, testBox, waitForStatus } from "../helpers/box.js";
 
 const bin = fileURLToPath(new URL("../../bin/unibox.js", import.meta.url));
 const SLEEP = "command: sleep 100000\n";
@@ -112,7 +112,11 @@ describe("down leaves nothing", () => {
     const box = testBox({ "roles/a.yaml": SLEEP, "roles/b.yaml": SLEEP });
     mkdirSync(box.prefix, { recursive: true });
     expect(spawnSyncOk("mount", ["-t", "tmpfs", "-o", "size=2m,mode=0755", "tmpfs", box.prefix])).toBe(0);
-    onTestFinished(() => void spawnSyncOk("umount", ["-l", box.prefix]));
+    // The box goes before its file system does.
+    onTestFinished(async () => {
+      await teardown(box);
+      spawnSyncOk("umount", ["-l", box.prefix]);
+    });
     expect((await box.boot("--wait", "10")).code).toBe(0);
     const apps = [box.pid("a.main.0"), box.pid("b.main.0")];
     // Fill it to the last block.
@@ -223,7 +227,10 @@ describe("a full disk", () => {
     mkdirSync(box.prefix, { recursive: true });
     const mount = spawnSyncOk("mount", ["-t", "tmpfs", "-o", "size=64k,mode=0755", "tmpfs", box.prefix]);
     expect(mount, "mounting a tmpfs (the test runs as root)").toBe(0);
-    onTestFinished(() => void spawnSyncOk("umount", ["-l", box.prefix]));
+    onTestFinished(async () => {
+      await teardown(box);
+      spawnSyncOk("umount", ["-l", box.prefix]);
+    });
     writeFileSync(join(box.prefix, "filler"), Buffer.alloc(60 * 1024));
     const r = await box.boot();
     expect(r.code).toBe(1);
