@@ -1,6 +1,7 @@
 // The command line as a user meets it: help, exit codes, errors printed once, --json, --verbose.
 import { fileURLToPath } from "node:url";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, onTestFinished } from "vitest";
+import { startImdsServer, type FakeImds } from "../identity/imds-server.js";
 import { runCli } from "../helpers/cli.js";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
@@ -68,5 +69,54 @@ describe("unibox", () => {
     expect(plain.stderr).not.toMatch(/\n\s+at /);
     const verbose = await runCli(["--verbose", "status", "--prefix", "/nonexistent-prefix"]);
     expect(verbose.stderr).toMatch(/\n\s+at /);
+  });
+
+  describe("on EC2, with instance-metadata tags that arrive late", () => {
+    const saved = { endpoint: process.env.AWS_EC2_METADATA_SERVICE_ENDPOINT, home: process.env.HOME };
+    afterEach(() => {
+      for (const [key, value] of [["AWS_EC2_METADATA_SERVICE_ENDPOINT", saved.endpoint], ["HOME", saved.home]] as const) {
+        if (value === undefined) delete process.env[key];
+        else process.env[key] = value;
+      }
+    });
+
+    async function peer(tagsAfterMs?: number): Promise<FakeImds> {
+      const server = await startImdsServer({ tags: null });
+      onTestFinished(() => server.close());
+      process.env.AWS_EC2_METADATA_SERVICE_ENDPOINT = server.url;
+      // No credentials anywhere: DescribeTags is not tried, instance metadata alone must answer.
+      process.env.HOME = "/nonexistent";
+      if (tagsAfterMs !== undefined) {
+        const timer = setTimeout(() => {
+          server.setTag("unibox:mode", "production");
+          server.setTag("unibox:service", "api");
+          server.setTag("unibox:component", "web");
+        }, tagsAfterMs);
+        onTestFinished(() => clearTimeout(timer));
+      }
+      return server;
+    }
+
+    it("plans the box the tags describe once they appear, 2 s after boot", { timeout: 20_000 }, async () => {
+      await peer(2000);
+      const started = performance.now();
+      const r = await runCli(["plan", "--root", root, "--cpus", "2", "--tag-wait", "15", "--json"]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(performance.now() - started).toBeGreaterThanOrEqual(1900);
+      const plan = JSON.parse(r.stdout);
+      expect(plan.mode).toBe("production");
+      expect(plan.instances.map((i: { name: string }) => i.name)).toEqual(["api.web.0", "api.web.1"]);
+      expect(plan.box.instanceId).toBe("i-0123456789abcdef0");
+    });
+
+    it("exits 3 after --tag-wait, not before, when they never appear, saying what was tried", { timeout: 20_000 }, async () => {
+      await peer();
+      const started = performance.now();
+      const r = await runCli(["plan", "--root", root, "--tag-wait", "2"]);
+      expect(r.code).toBe(3);
+      expect(performance.now() - started).toBeGreaterThanOrEqual(1900);
+      expect(r.stderr).toContain("instance metadata answered 404 for tags/instance");
+      expect(r.stderr).toContain("DescribeTags: not tried");
+    });
   });
 });
