@@ -1,5 +1,5 @@
 // Tags given on the command line: --tags-file (JSON object or KEY=VALUE lines) and --tag KEY=VALUE.
-import { closeSync, constants, fstatSync, openSync, readFileSync, type Stats } from "node:fs";
+import { readRegularFile } from "../shared/read-file.js";
 import { IdentityError, UsageError } from "../errors.js";
 import { atMost, clip, quote, QUOTE_MAX } from "./excerpt.js";
 import { JsonPositionError, parseJsonMembers } from "./json-members.js";
@@ -84,29 +84,11 @@ export function tagsFromFlags(pairs: [string, string][]): Tags {
 
 /** Reads --tags-file; a missing, unreadable or non-regular file is a usage error (exit 2). */
 export function readTagsFile(path: string): Tags {
-  let fd: number;
-  try {
-    // O_NONBLOCK: opening a FIFO for reading would otherwise block until some writer opens it,
-    // before fstat could refuse it. It changes nothing for a regular file.
-    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
-  } catch (err) {
-    throw new UsageError(`cannot read --tags-file ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { cause: err });
-  }
-  let text: string;
-  try {
-    const stats = fstatSync(fd);
-    // /dev/zero or a pipe never ends: reading one would hang the boot instead of failing it.
-    if (!stats.isFile()) {
-      throw new UsageError(`--tags-file ${path} is ${fileKind(stats)}, not a regular file: give a file holding a JSON object or KEY=VALUE lines`);
-    }
-    text = readFileSync(fd, "utf8");
-  } catch (err) {
-    if (err instanceof UsageError) throw err;
-    throw new UsageError(`cannot read --tags-file ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { cause: err });
-  } finally {
-    closeSync(fd);
-  }
-  return parseTagsText(text, path);
+  const read = readRegularFile(path, `--tags-file ${path}`);
+  if ("content" in read) return parseTagsText(read.content.toString("utf8"), path);
+  // /dev/zero or a pipe never ends: reading one would hang the boot instead of failing it.
+  if (read.kind) throw new UsageError(`--tags-file ${path} is ${read.kind}, not a regular file: give a file holding a JSON object or KEY=VALUE lines`);
+  throw new UsageError(`cannot read --tags-file ${path}: ${read.code ?? read.problem}`);
 }
 
 /**
@@ -143,13 +125,4 @@ function uniqueTags(given: Given[], prefix: (last: Given) => string): Tags {
 function where(g: Given): string {
   if (g.line === undefined) return "";
   return g.column === undefined ? ` (line ${g.line})` : ` (line ${g.line}, column ${g.column})`;
-}
-
-function fileKind(stats: Stats): string {
-  if (stats.isDirectory()) return "a directory";
-  if (stats.isFIFO()) return "a FIFO (a named pipe)";
-  if (stats.isCharacterDevice()) return "a character device";
-  if (stats.isBlockDevice()) return "a block device";
-  if (stats.isSocket()) return "a socket";
-  return "a special file";
 }

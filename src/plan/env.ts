@@ -1,7 +1,7 @@
 // The environment an instance gets from its nested `chpst -e` chain, computed without running chpst.
 import { RuntimeFailure } from "../errors.js";
 import { renderTemplate, TemplateError } from "../stack/envdirs/template.js";
-import { readRegularFile } from "../stack/read-file.js";
+import { readRegularFile } from "../shared/read-file.js";
 import type { EnvEntry } from "../stack/types.js";
 import type { Plan, PlannedInstance } from "./plan.js";
 

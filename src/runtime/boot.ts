@@ -1,11 +1,10 @@
 // `unibox boot`: converge the box to a plan: repair what a broken box left, write the service
 // directories, link them, make sure runsvdir runs, start and restart what changed.
 import { randomUUID } from "node:crypto";
-import { existsSync, readdirSync, readFileSync, rmSync, statSync, utimesSync } from "node:fs";
+import { existsSync, readdirSync, rmSync, statSync, utimesSync } from "node:fs";
 import { userInfo } from "node:os";
 import { RuntimeFailure, UsageError } from "../errors.js";
 import type { Plan, PlannedInstance } from "../plan/plan.js";
-import { pollUntil } from "../shared/poll.js";
 import { acquireBootLock } from "./boot-lock.js";
 import { openBox, readAppliedRecord, SAVED_PLAN_VERSION, type SavedPlan } from "./box.js";
 import { deletedSupervisors, stopDeletedSupervisor } from "./orphans.js";

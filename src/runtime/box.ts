@@ -13,7 +13,7 @@ export const SAVED_PLAN_VERSION = 1;
 /** What boot saves in `<P>/etc/unibox/plan.json` for the commands that take no tags. */
 export interface SavedPlan {
   version: typeof SAVED_PLAN_VERSION;
-  /** Changes with every boot that changes the plan: a `boot --wait` sees a `down` or another boot. */
+  /** New with every boot: a `boot --wait` whose generation is no longer the saved one knows another boot or a reset came. */
   generation: string;
   plan: Plan;
   serviceDir: string;

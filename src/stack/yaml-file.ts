@@ -1,7 +1,7 @@
 // Parses a YAML file keeping positions, so every error can point at `file:line:col`.
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node, type Pair, type YAMLMap } from "yaml";
 import type { Diagnostic } from "./diagnostic.js";
-import { readRegularFile } from "./read-file.js";
+import { readRegularFile } from "../shared/read-file.js";
 
 export type PathSegment = string | number;
 

@@ -195,7 +195,7 @@ describe("tagsFromFlags", () => {
 
 describe("readTagsFile", () => {
   it.each([
-    { kind: "a FIFO", path: fifo, message: "is a FIFO (a named pipe), not a regular file" },
+    { kind: "a FIFO", path: fifo, message: "is a FIFO (named pipe), not a regular file" },
     { kind: "/dev/zero", path: () => "/dev/zero", message: "--tags-file /dev/zero is a character device, not a regular file" },
     { kind: "a directory", path: () => dir, message: "is a directory, not a regular file" },
   ])("refuses $kind at once with a usage error (exit 2)", ({ path, message }) => {

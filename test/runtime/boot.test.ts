@@ -7,7 +7,7 @@ import { describe, expect, it, onTestFinished } from "vitest";
 import { isAlive, processEnv } from "../../src/runtime/processes.js";
 import { findRunsvdir } from "../../src/runtime/runsvdir.js";
 import { runCli, runJson } from "../helpers/cli.js";
-import { testBox, waitForStatus, type TestBox } from "../helpers/box.js";
+import { testBox, type TestBox } from "../helpers/box.js";
 import { layeredStackFiles } from "../helpers/layered-stack.js";
 
 const SLEEP = "command: sleep 100000\n";

@@ -3,7 +3,7 @@ import { existsSync, lstatSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { Diagnostic } from "../diagnostic.js";
 import { VARIABLE_PATTERN } from "../names.js";
-import { listDirectory, readRegularFile } from "../read-file.js";
+import { listDirectory, readRegularFile } from "../../shared/read-file.js";
 import type { EnvEntry, EnvScope } from "../types.js";
 import { envFileValueBytes, envValueTooLong } from "./value.js";
 

@@ -3,7 +3,7 @@ import { existsSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { Diagnostic } from "../diagnostic.js";
 import { NAME_PATTERN, RESERVED_NAMES } from "../names.js";
-import { listDirectory } from "../read-file.js";
+import { listDirectory } from "../../shared/read-file.js";
 import { parseWithSchema } from "../schema-errors.js";
 import type { Role } from "../types.js";
 import { readYamlFile } from "../yaml-file.js";

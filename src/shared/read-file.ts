@@ -1,32 +1,46 @@
-// Reads the stack definition's files and directories, never opening what is not a regular file:
-// a FIFO blocks until a writer comes, /dev/zero or /dev/urandom never end, and opening some devices acts on them.
+// Reads what users give unibox (the stack definition, a tags file), never opening what is not a regular
+// file: a FIFO blocks until a writer comes, /dev/zero or /dev/urandom never end, and opening some devices acts on them.
 import { closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, readFileSync, readlinkSync, statSync, type Dirent, type Stats } from "node:fs";
 
-/** The bytes of the regular file at `absPath`, or a sentence saying why it was not read (`file` is its name in messages). */
-export function readRegularFile(absPath: string, file: string): { content: Buffer } | { problem: string } {
+/**
+ * Why a file was not read: a sentence for messages, and for callers that word their own, the errno
+ * (`code`) or what the path is instead of a regular file (`kind`, e.g. "a character device").
+ */
+export interface NotRead {
+  problem: string;
+  code?: string;
+  kind?: string;
+}
+
+/** The bytes of the regular file at `absPath`, or why it was not read (`file` is its name in messages). */
+export function readRegularFile(absPath: string, file: string): { content: Buffer } | NotRead {
   let stats: Stats;
   try {
     stats = statSync(absPath);
   } catch (err) {
-    return { problem: cannotRead(file, err) };
+    return notReadable(file, err);
   }
-  if (!stats.isFile()) return { problem: notRegular(absPath, stats) };
+  if (!stats.isFile()) return { problem: notRegular(absPath, stats), kind: kindOf(stats) };
   let fd: number;
   try {
     // Non-blocking: were the file swapped for a FIFO after the stat, the open must not wait for a writer.
     fd = openSync(absPath, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
   } catch (err) {
-    return { problem: cannotRead(file, err) };
+    return notReadable(file, err);
   }
   try {
     const opened = fstatSync(fd);
-    if (!opened.isFile()) return { problem: notRegular(absPath, opened) };
+    if (!opened.isFile()) return { problem: notRegular(absPath, opened), kind: kindOf(opened) };
     return { content: readFileSync(fd) };
   } catch (err) {
-    return { problem: cannotRead(file, err) };
+    return notReadable(file, err);
   } finally {
     closeSync(fd);
   }
+}
+
+function notReadable(file: string, err: unknown): NotRead {
+  return { problem: cannotRead(file, err), code: (err as NodeJS.ErrnoException).code };
 }
 
 /** The entries of the directory at `absPath`, or a sentence saying why they could not be listed. */
