@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it, onTestFinished } from "vitest";
+import { createServer, type AddressInfo } from "node:net";
 import { listProcesses } from "../../src/runtime/processes.js";
 import { runCli } from "../helpers/cli.js";
 import { freePort, testBox, waitForStatus } from "../helpers/box.js";
@@ -97,6 +98,24 @@ describe("a service user", () => {
     // Not vacuous: the user's own processes do load it.
     await expect.poll(uids, { timeout: 5000 }).toContain(String(NOBODY));
     expect(uids()).not.toContain("0");
+  });
+
+  it("is who runs the http health check, which reads what the app answers", { timeout: 30_000 }, async () => {
+    const [health, program] = ["health: { http: /health, timeout: 3s }", "curl"];
+    // An endpoint that accepts and never answers holds the check long enough to see who runs it.
+    const hang = createServer(() => undefined);
+    await new Promise<void>((resolve) => hang.listen(0, "127.0.0.1", resolve));
+    const port = (hang.address() as AddressInfo).port;
+    onTestFinished(() => new Promise<void>((resolve) => hang.close(() => resolve())));
+    hang.on("connection", (socket) => onTestFinished(() => void socket.destroy()));
+    const box = testBox({ "roles/svc.yaml": `user: nobody\ncommand: sleep 100000\nport: ${port}\n${health}\n` });
+    expect((await box.boot("--status-port", "0")).code).toBe(0);
+    const checking = box.status();
+    const uidOf = (pid: number) => Number(/^Uid:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"))![1]);
+    const runner = () => listProcesses().find((p) => p.state !== "Z" && p.argv[0]?.endsWith(program) && p.argv.some((a) => a.includes(String(port))));
+    await expect.poll(() => runner() !== undefined, { timeout: 10_000 }).toBe(true);
+    expect(uidOf(runner()!.pid)).toBe(NOBODY);
+    await checking;
   });
 
   it("owns nothing under the box but its state directory, and can write nothing else there", async () => {

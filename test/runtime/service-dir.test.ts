@@ -70,6 +70,16 @@ describe("instanceFiles", () => {
     expect(String(at("PATH"))).toBe("");
   });
 
+  it.each([
+    ["http", { kind: "http" as const, path: "/health", timeoutMs: 2000, intervalMs: 1000 }, "/usr/bin/chpst -u nobody /usr/bin/curl"],
+    ["tcp", { kind: "tcp" as const, timeoutMs: 2000, intervalMs: 1000 }, "/usr/bin/chpst -u nobody /usr/bin/bash -c"],
+    ["cmd", { kind: "cmd" as const, command: "true", timeoutMs: 2000, intervalMs: 1000 }, "-u nobody /usr/bin/sh -c true"],
+  ])("runs the %s health check as the instance's user", (_kind, health, expected) => {
+    const instance = { ...plan.instances.find((i) => i.name === "api.web.1")!, health };
+    const check = instanceFiles(plan, instance, paths, { chpstUser: "nobody" }, DEBIAN_TOOLS).files.find((f) => f.path.endsWith("/check"))!;
+    expect(String(check.contents)).toContain(expected);
+  });
+
   it("gives the same fingerprint for the same inputs and a new one when a layer changes", () => {
     const instance = plan.instances.find((i) => i.name === "api.web.1")!;
     const a = instanceFiles(plan, instance, paths, {}, DEBIAN_TOOLS);
