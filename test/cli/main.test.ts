@@ -1,7 +1,7 @@
 // The command line as a user meets it: help, exit codes, errors printed once, --json, --verbose.
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it, onTestFinished } from "vitest";
-import { startImdsServer, type FakeImds } from "../identity/imds-server.js";
+import { startImdsServer, type FakeImds } from "../helpers/imds-server.js";
 import { runCli } from "../helpers/cli.js";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));

@@ -6,7 +6,7 @@ import { mockClient } from "aws-sdk-client-mock";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { IdentityError } from "../../src/errors.js";
 import { readEc2Tags, type Ec2TagsOptions } from "../../src/identity/ec2-tags.js";
-import { startImdsServer, type FakeImds } from "./imds-server.js";
+import { startImdsServer, type FakeImds } from "../helpers/imds-server.js";
 
 const ID = "i-0123456789abcdef0";
 const PRODUCTION = { "unibox:mode": "production", "unibox:service": "billing" };

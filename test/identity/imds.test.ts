@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { openImds, type Imds } from "../../src/identity/imds.js";
-import { refusedPort, startImdsServer, type FakeImds } from "./imds-server.js";
+import { refusedPort, startImdsServer, type FakeImds } from "../helpers/imds-server.js";
 
 const servers: FakeImds[] = [];
 const savedEndpoint = process.env.AWS_EC2_METADATA_SERVICE_ENDPOINT;

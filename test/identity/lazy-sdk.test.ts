@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { readTags } from "../../src/identity/resolve.js";
-import { startImdsServer, type FakeImds } from "./imds-server.js";
+import { startImdsServer, type FakeImds } from "../helpers/imds-server.js";
 
 const sdk = vi.hoisted(() => ({ loads: 0 }));
 

@@ -14,7 +14,7 @@ import { loadStack } from "../../src/stack/load.js";
 import type { Stack } from "../../src/stack/types.js";
 import { runCli } from "../helpers/cli.js";
 import { removeStack, writeStack } from "../helpers/stack-dir.js";
-import { startImdsServer, type FakeImds } from "./imds-server.js";
+import { startImdsServer, type FakeImds } from "../helpers/imds-server.js";
 
 const ID = "i-0123456789abcdef0";
 const REVIEW = { "unibox:mode": "review", "unibox:box": "a" };

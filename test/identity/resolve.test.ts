@@ -6,7 +6,7 @@ import { mockClient } from "aws-sdk-client-mock";
 import { afterEach, describe, expect, it } from "vitest";
 import { IdentityError } from "../../src/errors.js";
 import { readTags } from "../../src/identity/resolve.js";
-import { refusedPort, startImdsServer, type FakeImds } from "./imds-server.js";
+import { refusedPort, startImdsServer, type FakeImds } from "../helpers/imds-server.js";
 
 const ID = "i-0123456789abcdef0";
 const PRODUCTION = { "unibox:mode": "production", "unibox:service": "billing" };
