@@ -110,10 +110,16 @@ describe("a service user", () => {
     hang.on("connection", (socket) => onTestFinished(() => void socket.destroy()));
     const box = testBox({ "roles/svc.yaml": `user: nobody\ncommand: sleep 100000\nport: ${port}\n${health}\n` });
     expect((await box.boot("--status-port", "0")).code).toBe(0);
-    const checking = box.status();
     const uidOf = (pid: number) => Number(/^Uid:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"))![1]);
     const runner = () => listProcesses().find((p) => p.state !== "Z" && p.argv[0]?.endsWith(program) && p.argv.some((a) => a.includes(String(port))));
-    await expect.poll(() => runner() !== undefined, { timeout: 10_000 }).toBe(true);
+    // `status` checks an instance once it has started: ask again until a check is under way.
+    let checking: Promise<unknown> | undefined;
+    await expect
+      .poll(() => {
+        checking ??= box.status().finally(() => (checking = undefined));
+        return runner() !== undefined;
+      }, { timeout: 15_000 })
+      .toBe(true);
     expect(uidOf(runner()!.pid)).toBe(NOBODY);
     await checking;
   });
