@@ -55,6 +55,9 @@ function planInput(i: Input) {
   };
 }
 
+/** `--store`: where local images live. */
+const storeOption = () => new Option("--store <dir>", "the local image store (default: .unibox/ in the stack root)");
+
 export const COMMANDS: CommandSpec[] = [
   {
     name: "validate",
@@ -83,6 +86,8 @@ export const COMMANDS: CommandSpec[] = [
       new Option("--service-dir <dir>", "the directory runsvdir scans (default: <prefix>/etc/service, links followed)"),
       new Option("--wait <secs>", "return when every instance is healthy; exit 4 if not within secs"),
       new Option("--status-port <port>", "port of the box's health endpoint, unibox.status (plus the port offset; 0: none)").default("9100"),
+      new Option("--image <id>", "boot a local image's baked tree (its stack, checkouts and runtimes) instead of --root's working tree"),
+      storeOption(),
     ],
     run: async (i) =>
       (await import("../commands/boot.js")).bootCommand({
@@ -90,6 +95,8 @@ export const COMMANDS: CommandSpec[] = [
         serviceDir: i.optionalString("serviceDir"),
         waitMs: mul(i.optionalInt("wait"), 1000),
         statusPort: i.int("statusPort", 0, 65535),
+        image: i.optionalString("image"),
+        store: i.optionalString("store"),
       }),
   },
   {
@@ -119,6 +126,47 @@ export const COMMANDS: CommandSpec[] = [
     groups: ["prefix"],
     options: [new Option("--reset", "also stop runsvdir and remove generated files, as on a new instance (logs stay)")],
     run: async (i) => (await import("../commands/down.js")).downCommand({ prefix: i.string("prefix"), reset: i.flag("reset") }),
+  },
+  {
+    name: "image build",
+    summary: "bake the stack into one image (every repo at its commit, runtimes, unibox); reuse it when nothing changed",
+    groups: [],
+    options: [
+      new Option("--target <target>", "where the image is built").choices(["local", "ec2", "imagebuilder"]).default("local"),
+      new Option("--dry-run", "show the steps, the fingerprint and what would be created; create nothing"),
+      storeOption(),
+    ],
+    run: async (i) =>
+      (await import("../commands/image-build.js")).imageBuildCommand({
+        root: i.string("root"),
+        target: i.string("target") as "local" | "ec2" | "imagebuilder",
+        store: i.optionalString("store"),
+        dryRun: i.flag("dryRun"),
+        json: i.flag("json"),
+      }),
+  },
+  {
+    name: "image ls",
+    summary: "the images in the local store, newest first",
+    groups: [],
+    options: [storeOption()],
+    run: async (i) => (await import("../commands/image-ls.js")).imageLsCommand({ root: i.string("root"), store: i.optionalString("store") }),
+  },
+  {
+    name: "image scan",
+    args: "<tree> [dirs...]",
+    summary: "scan a tree (or some of its dirs) for what must not be baked: keys, credentials, histories, machine ids",
+    groups: [],
+    options: [new Option("--allow <path>", "a tree-relative path, dir/ or glob the scan lets through (repeatable)").argParser((v: string, prev: string[] | undefined) => [...(prev ?? []), v])],
+    run: async (i) => (await import("../commands/image-scan.js")).imageScanCommand({ root: i.arg(0) ?? "", dirs: i.args.slice(1), allow: i.list("allow") }),
+  },
+  {
+    name: "image verify",
+    args: "<id>",
+    summary: "recompute a local image's tree digest and check it against its provenance statement",
+    groups: [],
+    options: [storeOption()],
+    run: async (i) => (await import("../commands/image-verify.js")).imageVerifyCommand({ root: i.string("root"), store: i.optionalString("store"), id: i.arg(0) ?? "" }),
   },
 ];
 

@@ -1,4 +1,5 @@
 // `unibox boot`: plan from the tags, converge the box, and with --wait return once every instance is healthy.
+import { join } from "node:path";
 import { UnhealthyError } from "../errors.js";
 import { loadPlan, type PlanRequest } from "../plan/load-plan.js";
 import { boot } from "../runtime/boot.js";
@@ -10,6 +11,10 @@ import { boxLayout } from "./box-layout.js";
 
 export interface BootCommandOptions extends PlanRequest {
   prefix: string;
+  /** A local image's id: the box runs its baked tree (stack, checkouts, runtimes), linked at <P>/opt/unibox. */
+  image?: string;
+  /** The local image store (default `<root>/.unibox`). */
+  store?: string;
   serviceDir?: string;
   /** Return once every instance is healthy; exit 4 when not within this many ms. */
   waitMs?: number;
@@ -17,6 +22,7 @@ export interface BootCommandOptions extends PlanRequest {
 }
 
 export async function bootCommand(options: BootCommandOptions): Promise<CommandResult> {
+  if (options.image !== undefined) options = await fromImage(options, options.image);
   const { plan } = await loadPlan(options, boxLayout(openBox(options.prefix)));
   const report = await boot({ plan, prefix: options.prefix, serviceDir: options.serviceDir, statusPort: options.statusPort });
   let instances;
@@ -37,4 +43,13 @@ export async function bootCommand(options: BootCommandOptions): Promise<CommandR
   const summary = `${report.mode} box under ${report.prefix}: ${report.added.length} added, ${report.changed.length} restarted, ${report.removed.length} removed, ${report.unchanged.length} unchanged${report.replaced.length ? `, ${report.replaced.length} replaced (left by a broken box: ${report.replaced.join(", ")})` : ""}; runsvdir ${report.runsvdir.pid}${report.runsvdir.started ? " (started)" : ""}`;
   const rows = instances ? [["INSTANCE", "STATE", "PID", "HEALTHY"], ...instances.map((i) => [i.name, publicState(i.state), String(i.pid ?? "-"), i.healthy ? "yes" : "no"])] : [];
   return { json: { ...report, instances }, text: rows.length ? `${summary}\n\n${table(rows)}` : summary };
+}
+
+// The image's tree linked at <P>/opt/unibox, and its baked stack definition planned instead of --root.
+async function fromImage(options: BootCommandOptions, id: string): Promise<BootCommandOptions> {
+  const { openStore, requireImage, storeDir } = await import("../image/store.js");
+  const { linkImage } = await import("../runtime/image-link.js");
+  const image = requireImage(openStore(storeDir(options.root, options.store)), id);
+  linkImage(openBox(options.prefix).paths.prefix, join(image.dir, "tree/opt/unibox"));
+  return { ...options, root: join(openBox(options.prefix).paths.opt, "stack") };
 }

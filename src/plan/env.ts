@@ -6,6 +6,8 @@ import type { EnvEntry } from "../stack/types.js";
 import type { Plan, PlannedInstance } from "./plan.js";
 
 export const GENERATED_LAYER = "generated";
+/** The layer of an image box's PATH (its runtimes): outermost, so any env layer may replace it. */
+export const IMAGE_LAYER = "image";
 
 import { envFileValue, envFileValueBytes, envValueTooLong } from "../stack/envdirs/value.js";
 
@@ -66,6 +68,7 @@ export interface ResolvedVariable {
  */
 export function mergeLayers(plan: Plan, instance: PlannedInstance): Map<string, { bytes: Buffer | undefined; layer: string }> {
   const env = new Map<string, { bytes: Buffer | undefined; layer: string }>();
+  if (plan.runtimePath) env.set("PATH", { bytes: Buffer.from(plan.runtimePath), layer: IMAGE_LAYER });
   for (const layer of instance.envLayers) {
     for (const entry of scopeEntries(plan, layer)) env.set(entry.name, { bytes: envFileValueBytes(envFileContents(entry, plan)), layer });
   }

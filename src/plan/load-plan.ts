@@ -23,11 +23,13 @@ export interface BoxLayout {
   appsDir: string;
   /** Booted from a baked image (it has a manifest), or straight from a stack definition. */
   fromImage: boolean;
+  /** The image's runtime bin dirs (empty when not from an image). */
+  runtimeBins: string[];
 }
 
 /** Loads the stack first (exit 2 before anything else), then the tags (exit 3), then plans. */
 export async function loadPlan(request: PlanRequest, layout: BoxLayout): Promise<{ stack: Stack; identity: Identity; plan: Plan; facts: BoxFacts }> {
-  const stack = loadStack(request.root);
+  const stack = loadStack(request.root, { baked: layout.fromImage });
   const { tags, facts: found } = await readTags(request.identity);
   const identity = identityFromTags(tags, stack);
   const facts: BoxFacts = {
@@ -38,6 +40,7 @@ export async function loadPlan(request: PlanRequest, layout: BoxLayout): Promise
     source: layout.fromImage ? "image" : "stack",
     appsDir: layout.appsDir,
     stateRoot: layout.stateRoot,
+    runtimeBins: layout.runtimeBins,
     invokingUser: userInfo().username,
   };
   return { stack, identity, plan: buildPlan(stack, identity, facts), facts };

@@ -23,6 +23,8 @@ export interface BoxFacts {
   appsDir?: string;
   /** `<prefix>/var/lib/unibox`: each service's state directory is under it. */
   stateRoot?: string;
+  /** An image box's runtimes, `<prefix>/opt/unibox/runtimes/<name>/bin`: first on every instance's PATH. */
+  runtimeBins?: string[];
 }
 
 export interface PlannedInstance {
@@ -66,7 +68,12 @@ export interface Plan {
   templateContext: TemplateContext;
   /** Every env scope some instance reads, in name order. */
   envScopes: PlannedScope[];
+  /** An image box's PATH: its runtimes first, then the system's; the outermost layer, so an env layer may replace it. */
+  runtimePath?: string;
 }
+
+/** What follows an image's runtimes on PATH: Debian's default for root and services. */
+export const SYSTEM_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
 /** The plan for a box with this identity. */
 export function buildPlan(stack: Stack, identity: Identity, facts: BoxFacts): Plan {
@@ -114,5 +121,6 @@ export function buildPlan(stack: Stack, identity: Identity, facts: BoxFacts): Pl
   const box = { mode, name: identity.box ?? facts.instanceId, instanceId: facts.instanceId, privateIp: facts.privateIp };
   const used = new Set(instances.flatMap((i) => i.envLayers));
   const envScopes = [...used].sort().map((name) => ({ name, entries: stack.envScopes.get(name)!.entries }));
-  return { mode, root: stack.root, box, cpus: facts.cpus, portOffset: facts.portOffset, instances, templateContext: { box, ports, replicas }, envScopes };
+  const runtimePath = facts.runtimeBins?.length ? [...facts.runtimeBins, SYSTEM_PATH].join(":") : undefined;
+  return { mode, root: stack.root, box, cpus: facts.cpus, portOffset: facts.portOffset, instances, templateContext: { box, ports, replicas }, envScopes, ...(runtimePath ? { runtimePath } : {}) };
 }

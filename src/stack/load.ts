@@ -16,13 +16,16 @@ import type { Stack } from "./types.js";
 
 const RULES: Rule[] = [needsRule, portsRule, reposRule, envScopesRule, templatesRule];
 
-/** The stack at `root`; throws StackError (exit 2) listing every problem. */
-export function loadStack(rootDir: string): Stack {
+/**
+ * The stack at `root`; throws StackError (exit 2) listing every problem. `baked`: the copy inside an image
+ * (`/opt/unibox/stack`), whose repos are the image's checkouts, so local repo paths are not looked for.
+ */
+export function loadStack(rootDir: string, options: { baked?: boolean } = {}): Stack {
   const root = resolve(rootDir);
   if (!existsSync(root)) throw new UsageError(`stack definition not found: ${root} does not exist (pass --root DIR)`);
   const roles = loadRoles(root);
   const env = loadEnvScopes(root);
-  const image = loadImage(root);
+  const image = loadImage(root, options.baked ?? false);
   const errors: Diagnostic[] = [...roles.errors, ...env.errors, ...image.errors];
   const ctx: RuleContext = { root, roles: roles.roles, serviceNames: roles.names, scopes: env.scopes, templates: env.templates, image: image.image, imageYaml: image.yaml };
   for (const rule of RULES) {

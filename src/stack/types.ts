@@ -73,7 +73,11 @@ export interface ImageRecipe {
   serviceUser: string;
   packages: string[];
   runtimes: Record<string, string>;
+  /** Where a runtime's archives come from instead of its official distribution (a mirror of its layout). */
+  mirrors: Record<string, string>;
   repos: Repo[];
+  /** More of the stack root baked beside roles/, envdirs/ and image/ (relative paths). */
+  include: string[];
   /** Paths the secret scan lets through. */
   allowSecrets: string[];
 }

@@ -212,7 +212,9 @@ describe("loadStack normalises what it loads", () => {
       serviceUser: "unibox",
       packages: [],
       runtimes: {},
+      mirrors: {},
       repos: [{ name: "api", url: "./apps/api", ref: "HEAD", build: [], localPath: `${root}/apps/api` }],
+      include: [],
       allowSecrets: [],
     });
   });

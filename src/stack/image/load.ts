@@ -17,7 +17,7 @@ export function isRemoteUrl(url: string): boolean {
 }
 
 /** The recipe, or the errors; `yaml` is kept for rules that point into the file. */
-export function loadImage(root: string): { image?: ImageRecipe; yaml?: YamlFile; errors: Diagnostic[] } {
+export function loadImage(root: string, baked = false): { image?: ImageRecipe; yaml?: YamlFile; errors: Diagnostic[] } {
   const path = join(root, FILE);
   if (!existsSync(path)) {
     return { errors: [{ file: FILE, line: 1, col: 1, message: `missing ${FILE}: it names the base image and the repos to bake` }] };
@@ -33,7 +33,7 @@ export function loadImage(root: string): { image?: ImageRecipe; yaml?: YamlFile;
     if (seen.has(r.name)) errors.push(yaml.diagnostic(["repos", i, "name"], `repo "${r.name}" is listed twice`));
     seen.add(r.name);
     let localPath: string | undefined;
-    if (!isRemoteUrl(r.url)) {
+    if (!isRemoteUrl(r.url) && !baked) {
       localPath = isAbsolute(r.url) ? r.url : resolve(root, r.url);
       if (!existsSync(localPath)) {
         errors.push(yaml.diagnostic(["repos", i, "url"], `repo "${r.name}": local path ${r.url} does not exist (resolved to ${localPath})`));
@@ -51,7 +51,9 @@ export function loadImage(root: string): { image?: ImageRecipe; yaml?: YamlFile;
       serviceUser: data.user ?? "unibox",
       packages: data.packages ?? [],
       runtimes: runtimesOf(yaml, data.runtimes ?? {}, errors),
+      mirrors: Object.assign(Object.create(null), data.mirrors ?? {}),
       repos,
+      include: (data.include ?? []).map((p) => p.replace(/\/+$/, "")),
       allowSecrets: data.allowSecrets ?? [],
     },
   };

@@ -21,7 +21,15 @@ export const imageSchema = z.strictObject({
   user: z.string().regex(/^[a-z_][a-z0-9_-]*$/).optional(),
   packages: z.array(z.string().min(1)).optional(),
   runtimes: z.record(z.string(), z.union([z.string(), z.number()]).transform(String)).optional(),
+  mirrors: z
+    .record(z.string(), z.string().regex(/^(https?|file):\/\//, { error: "expected an http(s):// or file:// URL" }))
+    .optional()
+    .describe("where a runtime's archives come from instead of its official site, e.g. node: https://mirror.example/node/dist"),
   repos: z.array(repoSchema).optional(),
+  include: z
+    .array(z.string().regex(/^(?!\/)(?!.*(^|\/)\.\.(\/|$))[^\0]+$/, { error: "expected a path inside the stack root (relative, no ..)" }))
+    .optional()
+    .describe("more of the stack root to bake beside roles/, envdirs/ and image/: what roles without a repo run, e.g. support/"),
   allowSecrets: z.array(z.string()).optional(),
 });
 

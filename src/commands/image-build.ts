@@ -1,0 +1,87 @@
+// `unibox image build`: bake the stack into one image, or reuse the one with the same fingerprint.
+import { imageBuild } from "../image/build.js";
+import { liveReporter, plainReporter, wantsLiveList } from "../image/progress.js";
+import { openStore, storeDir } from "../image/store.js";
+import { makeTarget } from "../image/targets/make-target.js";
+import type { TargetName } from "../image/types.js";
+import { loadStack } from "../stack/load.js";
+import { table, type CommandResult } from "./result.js";
+
+export interface ImageBuildCommandOptions {
+  root: string;
+  target: TargetName;
+  /** Default `<root>/.unibox`. */
+  store?: string;
+  dryRun: boolean;
+  json: boolean;
+}
+
+export async function imageBuildCommand(options: ImageBuildCommandOptions): Promise<CommandResult> {
+  const stack = loadStack(options.root);
+  const store = openStore(storeDir(options.root, options.store));
+  const target = await makeTarget(options.target, stack.image, store);
+  const { signal, release } = cancelOnSignals();
+  const t0 = performance.now();
+  try {
+    const result = await imageBuild({
+      stack,
+      target,
+      store,
+      dryRun: options.dryRun,
+      signal,
+      note: (line) => process.stderr.write(`note: ${line}\n`),
+      reporter: async (steps) => (wantsLiveList() && !options.json ? liveReporter(steps) : { reporter: plainReporter(), done: async () => {} }),
+    });
+    const { input } = result;
+    const repos = Object.fromEntries(input.recipe.repos.map((r) => [r.name, r.commit]));
+    const common = { fingerprint: input.fingerprint, target: target.name, repos, seconds: Math.round((performance.now() - t0) / 100) / 10 };
+    if (result.kind === "dry-run") {
+      return {
+        json: { id: input.manifest.id, ...common, reused: false, dryRun: true, steps: result.steps, resources: result.resources },
+        text: [
+          `dry run: the ${target.name} target would build ${input.manifest.id} (fingerprint ${input.fingerprint.slice(0, 16)}…)`,
+          "",
+          "steps:",
+          ...result.steps.map((s, i) => `  ${i + 1}. ${s.name}: ${s.title}`),
+          "",
+          "would create:",
+          table([["KIND", "NAME", "DETAIL"], ...result.resources.map((r) => [r.kind, r.name, r.detail ?? ""])]),
+        ].join("\n"),
+      };
+    }
+    const { image } = result;
+    const reused = result.kind === "reused";
+    const json = { id: image.id, ...common, reused, created: image.created, location: image.location, ...(image.repoBuilds ? { repoBuilds: image.repoBuilds } : {}) };
+    const built = image.repoBuilds ? Object.entries(image.repoBuilds).map(([n, r]) => `${n} ${r.built ? "built" : "cached"}`) : [];
+    return {
+      json,
+      text: reused
+        ? `reused ${image.id}: an image with fingerprint ${input.fingerprint.slice(0, 16)}… exists (${image.location}); nothing built`
+        : `built ${image.id} in ${common.seconds} s (${image.location})${built.length ? `; repos: ${built.join(", ")}` : ""}`,
+    };
+  } finally {
+    release();
+  }
+}
+
+// Ctrl-C and SIGTERM cancel the build: the runner unwinds every cleanup before the process exits.
+function cancelOnSignals(): { signal: AbortSignal; release(): void } {
+  const controller = new AbortController();
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (controller.signal.aborted) {
+      process.stderr.write(`${sig}: still cleaning up what the build created; wait for it, or run \`unibox image build --cleanup-orphans\` later\n`);
+      return;
+    }
+    process.stderr.write(`${sig}: cancelling; cleaning up what the build created\n`);
+    controller.abort(new Error(`cancelled by ${sig}`));
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  return {
+    signal: controller.signal,
+    release() {
+      process.off("SIGINT", onSignal);
+      process.off("SIGTERM", onSignal);
+    },
+  };
+}

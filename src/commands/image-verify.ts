@@ -1,0 +1,36 @@
+// `unibox image verify ID`: recompute the digest of a local image's tree and check it against its provenance
+// statement; on a difference, say which files changed.
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { RuntimeFailure } from "../errors.js";
+import { verifyStatement } from "../image/provenance.js";
+import { ENTRIES_FILE, openStore, requireImage, STATEMENT_FILE, storeDir } from "../image/store.js";
+import { diffTrees, digestOfLines, parseTreeLines, treeEntries, treeLines } from "../image/tree-digest.js";
+import type { CommandResult } from "./result.js";
+
+export async function imageVerifyCommand(options: { root: string; store?: string; id: string }): Promise<CommandResult> {
+  const store = openStore(storeDir(options.root, options.store));
+  const image = requireImage(store, options.id);
+  const statementFile = join(image.dir, STATEMENT_FILE);
+  let statement: unknown;
+  try {
+    statement = JSON.parse(readFileSync(statementFile, "utf8"));
+  } catch (err) {
+    throw new RuntimeFailure(`cannot read the provenance statement ${statementFile}: ${(err as Error).message}`, { cause: err });
+  }
+  const tree = join(image.dir, "tree/opt/unibox");
+  const actualEntries = treeEntries(tree);
+  const actual = digestOfLines(treeLines(actualEntries));
+  const result = verifyStatement(statement, actual);
+  if (result.ok) {
+    return { json: { id: image.id, ok: true, digest: actual }, text: `ok: ${image.id}'s tree matches its provenance statement (${actual})` };
+  }
+  const details = [...result.problems];
+  const entriesFile = join(image.dir, ENTRIES_FILE);
+  if (existsSync(entriesFile)) {
+    const expected = parseTreeLines(readFileSync(entriesFile, "utf8"));
+    const diff = diffTrees(expected, actualEntries);
+    details.push(...diff.added.map((p) => `added:   opt/unibox/${p}`), ...diff.removed.map((p) => `removed: opt/unibox/${p}`), ...diff.changed.map((c) => `changed: opt/unibox/${c.path} (${c.what})`));
+  }
+  throw new RuntimeFailure(`${image.id} does not match its provenance statement: expected ${result.expected}, found ${result.actual}`, { details });
+}

@@ -1,0 +1,64 @@
+// `unibox image build` as one function: resolve the recipe, fingerprint it, reuse an image that has that
+// fingerprint, else describe (--dry-run) or run the target's build.
+import { UsageError } from "../errors.js";
+import type { Stack } from "../stack/types.js";
+import { fingerprint } from "./fingerprint.js";
+import { buildManifest, localImageId, newBuildId } from "./manifest.js";
+import { renderProvisionScript } from "./provision/render.js";
+import { resolveRecipe } from "./recipe.js";
+import type { Reporter } from "./runner.js";
+import type { Store } from "./store.js";
+import type { BuildInput, BuiltImage, PlannedResource, Target } from "./types.js";
+import { payloadDigest, uniboxVersion } from "./unibox-payload.js";
+
+export interface ImageBuildOptions {
+  stack: Stack;
+  target: Target;
+  store: Store;
+  dryRun: boolean;
+  signal: AbortSignal;
+  /** Made once the steps are known (the live list draws them all up front). */
+  reporter(steps: { name: string; title: string }[]): Promise<{ reporter: Reporter; done(): Promise<void> }>;
+  /** Lines for the user before the build starts (uncommitted changes not baked). */
+  note(line: string): void;
+}
+
+export type ImageBuildResult =
+  | { kind: "reused"; image: BuiltImage; input: BuildInput }
+  | { kind: "dry-run"; input: BuildInput; steps: { name: string; title: string }[]; resources: PlannedResource[] }
+  | { kind: "built"; image: BuiltImage; input: BuildInput };
+
+export async function imageBuild(options: ImageBuildOptions): Promise<ImageBuildResult> {
+  const { stack, target, store, signal } = options;
+  const silent = { signal, reporter: { stepStarted() {}, stepProgress() {}, stepFinished() {}, cleanupFinished() {} } };
+  const base = await target.resolveBase(silent);
+  const arch = "ami" in stack.image.base && stack.image.base.ami.architecture === "arm64" ? "arm64" : "x64";
+  const { recipe, notes } = await resolveRecipe(stack, { base, runtimes: target.name === "local" ? "host" : "dist", arch, digestCache: store.cacheDir("runtimes", "host-digests.json"), signal });
+  notes.forEach(options.note);
+  if (target.name !== "local") {
+    const local = recipe.repos.filter((r) => r.localPath);
+    if (local.length > 0) {
+      throw new UsageError(`the ${target.name} builder cannot reach local repos: ${local.map((r) => `${r.name} (${r.url})`).join(", ")}`, {
+        details: ["Give their git URLs in image/image.yaml (the builder clones them at the resolved commit), or build with --target local."],
+      });
+    }
+  }
+  const version = uniboxVersion();
+  const fp = fingerprint({ recipe, target: target.name, unibox: { version, digest: payloadDigest() } });
+  const buildId = newBuildId();
+  const manifest = buildManifest({ id: target.name === "local" ? localImageId(fp) : buildId, fingerprint: fp, target: target.name, recipe, uniboxVersion: version });
+  const input: BuildInput = { buildId, fingerprint: fp, recipe, manifest, provisionScript: renderProvisionScript({ buildId, fingerprint: fp, recipe, manifest, provisionScript: "" }, { poweroff: target.name === "ec2" }) };
+
+  const existing = await target.findByFingerprint(fp, silent);
+  if (existing) return { kind: "reused", image: existing, input };
+  if (options.dryRun) return { kind: "dry-run", input, ...target.describe(input) };
+
+  const { steps } = target.describe(input);
+  const view = await options.reporter(steps);
+  try {
+    const image = await target.build(input, { signal, reporter: view.reporter });
+    return { kind: "built", image, input };
+  } finally {
+    await view.done();
+  }
+}

@@ -1,0 +1,92 @@
+// The recipe of image/image.yaml with everything resolved: each repo's ref to a commit, each runtime to an
+// exact version and digest, the users the roles name. What the fingerprint hashes and the script bakes.
+import { readdirSync, lstatSync } from "node:fs";
+import { join } from "node:path";
+import { UsageError } from "../errors.js";
+import type { Stack } from "../stack/types.js";
+import { isDirty, resolveLocalRef, resolveRemoteRef, treeOf, workTreeOf } from "./git.js";
+import { distRuntime, hostRuntime, NODE_DIST } from "./runtimes.js";
+import type { BaseImage, ResolvedRecipe, ResolvedRepo, ResolvedRuntime } from "./types.js";
+
+/** The folders of the stack definition an image carries (to /opt/unibox/stack). */
+export const STACK_DIRS = ["roles", "envdirs", "image"];
+
+export interface ResolveOptions {
+  base: BaseImage;
+  /** `host`: the host's own runtimes (local target); `dist`: node's distribution or its mirror. */
+  runtimes: "host" | "dist";
+  arch?: "x64" | "arm64";
+  /** Where host binaries' digests are remembered between builds. */
+  digestCache?: string;
+  signal?: AbortSignal;
+}
+
+/** The resolved recipe, and notes for the user (a local repo with uncommitted changes, which are not baked). */
+export async function resolveRecipe(stack: Stack, options: ResolveOptions): Promise<{ recipe: ResolvedRecipe; notes: string[] }> {
+  const image = stack.image;
+  const notes: string[] = [];
+  const repos = await Promise.all(image.repos.map((r) => resolveRepo(r, notes, options.signal)));
+  const runtimes: ResolvedRuntime[] = [];
+  for (const [name, requested] of Object.entries(image.runtimes)) {
+    runtimes.push(
+      options.runtimes === "host"
+        ? await hostRuntime(name, requested, options.digestCache)
+        : await distRuntime(name, requested, image.mirrors[name] ?? NODE_DIST, options.arch ?? "x64", options.signal),
+    );
+  }
+  const users = new Set([image.serviceUser]);
+  for (const role of stack.roles.values()) if (role.user) users.add(role.user);
+  return {
+    notes,
+    recipe: {
+      stackRoot: stack.root,
+      base: options.base,
+      buildUser: image.serviceUser,
+      serviceUsers: [...users].sort(),
+      packages: [...image.packages],
+      runtimes,
+      repos,
+      stackFiles: stackFiles(stack.root, image.include),
+      allowSecrets: [...image.allowSecrets],
+    },
+  };
+}
+
+async function resolveRepo(repo: Stack["image"]["repos"][number], notes: string[], signal?: AbortSignal): Promise<ResolvedRepo> {
+  const base = { name: repo.name, url: repo.url, ref: repo.ref, build: [...repo.build] };
+  if (!repo.localPath) {
+    const commit = await resolveRemoteRef(repo.url, repo.ref, signal);
+    if (!commit) throw new UsageError(`repo "${repo.name}": ref "${repo.ref}" not found at ${repo.url}`, { details: ["Check the branch or tag name in image/image.yaml, or pin a full commit id."] });
+    return { ...base, commit };
+  }
+  const tree = await workTreeOf(repo.localPath);
+  if (!tree) {
+    throw new UsageError(`repo "${repo.name}": ${repo.localPath} is not inside a git work tree`, {
+      details: ["An image bakes commits, not working files: `git init && git commit` there, or give the repo's git URL in image/image.yaml."],
+    });
+  }
+  const commit = await resolveLocalRef(repo.localPath, repo.ref);
+  if (!commit) throw new UsageError(`repo "${repo.name}": ref "${repo.ref}" names no commit in ${tree.top}`, { details: ["Check the branch or tag name in image/image.yaml (`git -C " + repo.localPath + " log --oneline -1 " + repo.ref + "`)."] });
+  if (await isDirty(repo.localPath)) notes.push(`repo ${repo.name}: ${repo.localPath} has uncommitted changes; the image bakes commit ${commit.slice(0, 12)} without them`);
+  return { ...base, commit, ...(tree.sub ? { tree: await treeOf(tree.top, commit, tree.sub) } : {}), localPath: repo.localPath };
+}
+
+/** Regular files of the stack definition (and `include`), relative to its root, sorted; other kinds are skipped. */
+export function stackFiles(root: string, include: string[] = []): string[] {
+  const out: string[] = [];
+  const walk = (rel: string) => {
+    for (const name of readdirSync(join(root, rel)).sort()) {
+      const path = `${rel}/${name}`;
+      const st = lstatSync(join(root, path));
+      if (st.isDirectory()) walk(path);
+      else if (st.isFile()) out.push(path);
+    }
+  };
+  for (const dir of [...STACK_DIRS, ...include]) {
+    const st = lstatSync(join(root, dir), { throwIfNoEntry: false });
+    if (st?.isDirectory()) walk(dir);
+    else if (st?.isFile()) out.push(dir);
+    else if (include.includes(dir)) throw new UsageError(`image/image.yaml include: ${dir} is not a file or directory in ${root}`);
+  }
+  return [...new Set(out)].sort();
+}

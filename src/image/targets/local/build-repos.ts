@@ -1,0 +1,50 @@
+// Step build-repos: each repo at its commit, built by the provisioning script's `repos` phase into the
+// per-repo cache, then hard-linked into the image. A repo already built at the same commit, steps, runtime and
+// base is not built again: a change in one repo rebuilds only that one.
+import { existsSync, mkdirSync, renameSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { repoBuildKey } from "../../fingerprint.js";
+import { runScript } from "../../run-script.js";
+import type { Step } from "../../runner.js";
+import { linkTree, removeTree } from "../../tree-ops.js";
+import type { ResolvedRepo } from "../../types.js";
+import { buildUserNpmCache, scriptEnv, type LocalState } from "./state.js";
+
+/** Where the repo's build for this recipe is cached. */
+export function repoCacheDir(state: LocalState, repo: ResolvedRepo): string {
+  return state.store.repoCacheDir(repo.name, repoBuildKey(state.input.recipe, repo));
+}
+
+export const buildRepos: Step<LocalState> = {
+  name: "build-repos",
+  title: "check out and build each repo at its commit",
+  async run(state, ctx) {
+    mkdirSync(join(state.tree, "opt/unibox/apps"), { recursive: true, mode: 0o755 });
+    for (const repo of state.input.recipe.repos) {
+      const cache = repoCacheDir(state, repo);
+      const t0 = performance.now();
+      const built = !existsSync(cache);
+      if (built) {
+        ctx.progress(`${repo.name}: building ${repo.commit.slice(0, 12)} (${repo.build.length} step(s))`);
+        await buildInto(state, repo, cache, ctx);
+      } else {
+        ctx.progress(`${repo.name}: ${repo.commit.slice(0, 12)} from the cache`);
+      }
+      await linkTree(cache, join(state.tree, "opt/unibox/apps", repo.name));
+      state.repos[repo.name] = { cache, built, ms: performance.now() - t0 };
+    }
+  },
+};
+
+// Built under a temporary root, then renamed into the cache: a killed build never leaves a half entry there.
+async function buildInto(state: LocalState, repo: ResolvedRepo, cache: string, ctx: Parameters<Step<LocalState>["run"]>[1]): Promise<void> {
+  const tmp = state.store.cacheDir("repos", `.tmp-${state.input.buildId}-${repo.name}`);
+  mkdirSync(tmp, { recursive: true, mode: 0o755 });
+  writeFileSync(join(tmp, "pid"), String(process.pid));
+  try {
+    await runScript({ file: state.script, phases: ["repos"], env: { ...scriptEnv(state, tmp, buildUserNpmCache(state)), UNIBOX_REPOS: repo.name }, signal: ctx.signal, progress: ctx.progress });
+    renameSync(join(tmp, "opt/unibox/apps", repo.name), cache);
+  } finally {
+    await removeTree(tmp);
+  }
+}

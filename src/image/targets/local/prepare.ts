@@ -1,0 +1,51 @@
+// Step prepare: the build's own folder in the store, under a temporary name; earlier builds' leftovers removed.
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { Step } from "../../runner.js";
+import { ensureStore } from "../../store.js";
+import { removeTree } from "../../tree-ops.js";
+import type { LocalState } from "./state.js";
+
+export const prepare: Step<LocalState> = {
+  name: "prepare",
+  title: "make the build's folder in the store",
+  async run(state, ctx) {
+    ensureStore(state.store);
+    await removeAbandoned(state, ctx.progress);
+    mkdirSync(join(state.tree, "opt/unibox"), { recursive: true, mode: 0o755 });
+    for (const dir of [state.building, state.tree, join(state.tree, "opt"), join(state.tree, "opt/unibox")]) chmodSync(dir, 0o755);
+    writeFileSync(join(state.building, "pid"), String(process.pid));
+    mkdirSync(state.sources, { recursive: true, mode: 0o755 });
+    writeFileSync(join(state.sources, "pid"), String(process.pid));
+  },
+  // After a seal the folder has been renamed to the image's id: nothing is left under the temporary name.
+  async cleanup(state) {
+    await removeTree(state.building);
+  },
+};
+
+// A build killed with SIGKILL leaves `.building-*` and `.sources-*` behind: remove those whose builder is gone.
+async function removeAbandoned(state: LocalState, progress: (m: string) => void): Promise<void> {
+  const candidates = [
+    ...readdirSync(state.store.imagesDir).filter((n) => n.startsWith(".building-")).map((n) => join(state.store.imagesDir, n)),
+    ...(existsSync(state.store.cacheDir()) ? readdirSync(state.store.cacheDir()).filter((n) => n.startsWith(".sources-")).map((n) => state.store.cacheDir(n)) : []),
+    ...(existsSync(state.store.cacheDir("repos")) ? readdirSync(state.store.cacheDir("repos")).filter((n) => n.startsWith(".tmp-")).map((n) => state.store.cacheDir("repos", n)) : []),
+  ];
+  for (const dir of candidates) {
+    if (builderAlive(dir)) continue;
+    progress(`removing ${dir}, left by a build that was killed`);
+    // Not this build's to fail on: a leftover that cannot go now is tried again by the next build.
+    await removeTree(dir).catch((err: Error) => progress(`could not remove ${dir}: ${err.message}`));
+  }
+}
+
+function builderAlive(dir: string): boolean {
+  try {
+    const pid = Number(readFileSync(join(dir, "pid"), "utf8"));
+    if (!Number.isInteger(pid) || pid <= 0) return false;
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

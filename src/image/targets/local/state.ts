@@ -1,0 +1,49 @@
+// What the local target's steps share while one build runs.
+import { chownSync, mkdirSync } from "node:fs";
+import { lookupUser } from "../../../runtime/users.js";
+import type { Store } from "../../store.js";
+import type { BuildInput } from "../../types.js";
+
+export interface LocalState {
+  input: BuildInput;
+  store: Store;
+  /** `<store>/images/.building-<buildId>`: renamed to `<store>/images/<id>` when sealed. */
+  building: string;
+  /** `<building>/tree`: the image's root. */
+  tree: string;
+  /** Staged sources and the script, removed at the end: `<store>/cache/.sources-<buildId>`. */
+  sources: string;
+  /** The rendered provisioning script in `sources`. */
+  script: string;
+  /** The cache entries this build uses, by repo: built now or found. */
+  repos: Record<string, { cache: string; built: boolean; ms: number }>;
+  /** Set by the seal step. */
+  sealed?: { id: string; dir: string; treeDigest: string; created: string };
+  startedOn: string;
+}
+
+/** The environment every script phase of a local build gets; `npmCache` must be writable by whoever runs npm. */
+export function scriptEnv(state: LocalState, root: string, npmCache?: string): Record<string, string> {
+  return {
+    PATH: process.env.PATH ?? "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+    LANG: "C.UTF-8",
+    HOME: process.env.HOME ?? "/root",
+    UNIBOX_ROOT: root,
+    UNIBOX_SOURCES: state.sources,
+    ...(npmCache ? { UNIBOX_NPM_CACHE: npmCache } : {}),
+  };
+}
+
+/**
+ * The npm cache build steps share between builds: `<store>/cache/npm`, the build user's (steps run as that user
+ * when unibox runs as root). Downloads are then made once per store, not once per build.
+ */
+export function buildUserNpmCache(state: LocalState): string {
+  const dir = state.store.cacheDir("npm");
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  if (process.getuid?.() === 0) {
+    const user = lookupUser(state.input.recipe.buildUser, "the build steps");
+    chownSync(dir, user.uid, user.gid);
+  }
+  return dir;
+}

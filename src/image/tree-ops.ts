@@ -1,0 +1,21 @@
+// Whole-tree operations of the local store, done by coreutils: hard-linked copies (a cached build costs no
+// copy), sealing read-only, and removal of a sealed tree (its directories first made writable again).
+import { execa } from "execa";
+import { existsSync } from "node:fs";
+
+/** `dst` becomes a copy of `src` whose files are hard links to src's: same inodes, no data copied. */
+export async function linkTree(src: string, dst: string): Promise<void> {
+  await execa("cp", ["-al", "--", src, dst]);
+}
+
+/** Removes write permission for everyone from every file and directory under `dir` (and dir itself). */
+export async function sealTree(dir: string): Promise<void> {
+  await execa("chmod", ["-R", "a-w", "--", dir]);
+}
+
+/** Removes `dir` whole, sealed or not; rm does not follow symlinks. Directories only are made writable: files may be shared by hard links. */
+export async function removeTree(dir: string): Promise<void> {
+  if (!existsSync(dir)) return;
+  await execa("find", [dir, "-type", "d", "-exec", "chmod", "u+w", "{}", "+"], { reject: false });
+  await execa("rm", ["-rf", "--", dir]);
+}
