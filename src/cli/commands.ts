@@ -135,6 +135,8 @@ export const COMMANDS: CommandSpec[] = [
       new Option("--target <target>", "where the image is built").choices(["local", "ec2", "imagebuilder"]).default("local"),
       new Option("--dry-run", "show the steps, the fingerprint and what would be created; create nothing"),
       storeOption(),
+      new Option("--cleanup-orphans", "instead of building: delete what builds killed with SIGKILL left (AWS: resources tagged unibox:build-id)"),
+      new Option("--older-than <duration>", "with --cleanup-orphans on AWS: only what a build started longer ago (a younger one may still run)").default("3h"),
     ],
     run: async (i) =>
       (await import("../commands/image-build.js")).imageBuildCommand({
@@ -143,6 +145,7 @@ export const COMMANDS: CommandSpec[] = [
         store: i.optionalString("store"),
         dryRun: i.flag("dryRun"),
         json: i.flag("json"),
+        cleanupOrphans: i.flag("cleanupOrphans") ? { olderThanMs: i.duration("olderThan") } : undefined,
       }),
   },
   {

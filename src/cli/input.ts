@@ -1,5 +1,6 @@
 // What the user typed, turned into typed values at the edge: commands below never parse a string option.
 import { UsageError } from "../errors.js";
+import { parseDuration } from "../stack/duration.js";
 
 /** Commander's parsed options (every value a string, boolean or list) and the positional arguments. */
 export class Input {
@@ -44,6 +45,14 @@ export class Input {
     const n = this.optionalInt(name, min, max);
     if (n === undefined) throw new UsageError(`${flag(name)} expects a value`);
     return n;
+  }
+
+  /** A duration option (`90s`, `30m`, `3h`) in milliseconds. */
+  duration(name: string): number {
+    const v = this.string(name);
+    const ms = parseDuration(v);
+    if (ms === undefined || ms <= 0) throw new UsageError(`${flag(name)} expects a duration such as 90s, 30m or 3h, found ${JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v)}`);
+    return ms;
   }
 
   /** `KEY=VALUE` options, in the order given. */

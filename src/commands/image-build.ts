@@ -14,11 +14,14 @@ export interface ImageBuildCommandOptions {
   store?: string;
   dryRun: boolean;
   json: boolean;
+  /** Instead of building: remove what killed builds left (older than `olderThanMs` on AWS). */
+  cleanupOrphans?: { olderThanMs: number };
 }
 
 export async function imageBuildCommand(options: ImageBuildCommandOptions): Promise<CommandResult> {
-  const stack = loadStack(options.root);
   const store = openStore(storeDir(options.root, options.store));
+  if (options.cleanupOrphans) return orphansCommand(options, store, options.cleanupOrphans.olderThanMs);
+  const stack = loadStack(options.root);
   const target = await makeTarget(options.target, stack.image, store);
   const { signal, release } = cancelOnSignals();
   const t0 = performance.now();
@@ -30,6 +33,7 @@ export async function imageBuildCommand(options: ImageBuildCommandOptions): Prom
       dryRun: options.dryRun,
       signal,
       note: (line) => process.stderr.write(`note: ${line}\n`),
+      uniboxPackage: process.env.UNIBOX_PACKAGE || undefined,
       reporter: async (steps) => (wantsLiveList() && !options.json ? liveReporter(steps) : { reporter: plainReporter(), done: async () => {} }),
     });
     const { input } = result;
@@ -84,4 +88,21 @@ function cancelOnSignals(): { signal: AbortSignal; release(): void } {
       process.off("SIGTERM", onSignal);
     },
   };
+}
+
+async function orphansCommand(options: ImageBuildCommandOptions, store: ReturnType<typeof openStore>, olderThanMs: number): Promise<CommandResult> {
+  const { cleanupOrphans } = await import("../image/orphans.js");
+  const { signal, release } = cancelOnSignals();
+  try {
+    const result = await cleanupOrphans(options.target, store, { olderThanMs, dryRun: options.dryRun, signal, progress: (m) => process.stderr.write(`${m}\n`) });
+    const verb = options.dryRun ? "would delete" : "deleted";
+    const text = [
+      `${result.deleted.length === 0 ? "no orphans" : `${verb} ${result.deleted.length} orphan(s)`} of killed ${options.target} builds`,
+      ...result.deleted.map((r) => `  ${r.kind} ${r.name}`),
+      ...result.failed.map((f) => `  could not delete ${f.resource.kind} ${f.resource.name}: ${f.error}`),
+    ].join("\n");
+    return { json: { target: options.target, dryRun: options.dryRun, ...result }, text, exitCode: result.failed.length ? 1 : 0 };
+  } finally {
+    release();
+  }
 }

@@ -21,6 +21,8 @@ export interface ImageBuildOptions {
   reporter(steps: { name: string; title: string }[]): Promise<{ reporter: Reporter; done(): Promise<void> }>;
   /** Lines for the user before the build starts (uncommitted changes not baked). */
   note(line: string): void;
+  /** What an AWS builder installs unibox from (npm spec or tarball URL); default unibox@<this version>. */
+  uniboxPackage?: string;
 }
 
 export type ImageBuildResult =
@@ -47,12 +49,17 @@ export async function imageBuild(options: ImageBuildOptions): Promise<ImageBuild
   const fp = fingerprint({ recipe, target: target.name, unibox: { version, digest: payloadDigest() } });
   const buildId = newBuildId();
   const manifest = buildManifest({ id: target.name === "local" ? localImageId(fp) : buildId, fingerprint: fp, target: target.name, recipe, uniboxVersion: version });
-  const input: BuildInput = { buildId, fingerprint: fp, recipe, manifest, provisionScript: renderProvisionScript({ buildId, fingerprint: fp, recipe, manifest, provisionScript: "" }, { poweroff: target.name === "ec2" }) };
+  const input: BuildInput = { buildId, fingerprint: fp, recipe, manifest, provisionScript: renderProvisionScript({ buildId, fingerprint: fp, recipe, manifest, provisionScript: "" }, { poweroff: target.name === "ec2", uniboxPackage: options.uniboxPackage }) };
 
   const existing = await target.findByFingerprint(fp, silent);
   if (existing) return { kind: "reused", image: existing, input };
   if (options.dryRun) return { kind: "dry-run", input, ...target.describe(input) };
 
+  if (target.name !== "local" && !options.uniboxPackage) {
+    throw new UsageError(`the ${target.name} builder installs unibox with npm: set UNIBOX_PACKAGE to this unibox's npm spec or tarball URL`, {
+      details: ["e.g. UNIBOX_PACKAGE=https://artifacts.example.com/unibox-0.1.0.tgz (npm pack makes the tarball); nothing was created."],
+    });
+  }
   const { steps } = target.describe(input);
   const view = await options.reporter(steps);
   try {

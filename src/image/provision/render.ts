@@ -14,7 +14,8 @@ export interface ProvisionOptions {
   poweroff: boolean;
   /**
    * What the `unibox` phase installs with npm when no unibox.tar is staged (the AWS builders, which cannot be
-   * handed a local tree): an npm spec, default `unibox@<this version>`, or a tarball URL.
+   * handed a local tree): an npm spec or a tarball URL. No default: a bare `unibox@<version>` from the public
+   * registry could be somebody else's package.
    */
   uniboxPackage?: string;
 }
@@ -56,7 +57,7 @@ export function renderProvisionScript(input: BuildInput, options: ProvisionOptio
     repoNames: recipe.repos.map((r) => r.name).join(" "),
     stackArchive: (stackArchiveBase64(recipe).match(/.{1,76}/g) ?? []).join("\n"),
     manifestJson: JSON.stringify(input.manifest, null, 2),
-    uniboxPackage: options.uniboxPackage ?? `unibox@${input.manifest.unibox.version}`,
+    uniboxPackage: options.uniboxPackage ?? "",
     allowSecrets: recipe.allowSecrets,
   });
 }

@@ -1,8 +1,8 @@
 // A BuildInput for the provisioning script's tests (and the debootstrap chroot test): the sample stack's
 // recipe with fixed, fake identities (fingerprint, commits, digests). Exported and stable: others import it.
-import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { stackFiles } from "../../../src/image/recipe.js";
 import type { BuildInput, Manifest, ResolvedRecipe } from "../../../src/image/types.js";
 
 /** The checkout's root: the sample stack (roles/, envdirs/, image/, apps/api). */
@@ -17,22 +17,8 @@ export interface FixtureOverrides {
 
 /** The stack definition files under `root` (roles/, envdirs/, image/), relative and sorted, as the recipe lists them. */
 export function stackFilesOf(root: string): string[] {
-  const out: string[] = [];
-  const walk = (rel: string) => {
-    for (const name of readdirSync(join(root, rel))) {
-      const path = `${rel}/${name}`;
-      if (statSync(join(root, path)).isDirectory()) walk(path);
-      else out.push(path);
-    }
-  };
-  for (const top of ["roles", "envdirs", "image"]) {
-    try {
-      if (statSync(join(root, top)).isDirectory()) walk(top);
-    } catch {
-      // a stack without this folder
-    }
-  }
-  return out.sort();
+  // What a build bakes: the sample stack's image.yaml also includes support/.
+  return stackFiles(root, root === SAMPLE_STACK ? ["support"] : []);
 }
 
 /** A BuildInput whose manifest agrees with its recipe; provisionScript is left empty (render it). */

@@ -299,7 +299,7 @@ describe("phase unibox", () => {
     const sources = tempDir("sources");
     const result = await run(buildInputFixture(), { UNIBOX_ROOT: tempDir("root"), UNIBOX_SOURCES: sources, UNIBOX_PHASES: "unibox" });
     expect(result.markers).toContain("UNIBOX-BUILD-FAILED phase=unibox exit=1");
-    expect(result.log.at(-1)).toMatch(new RegExp(`^unibox: ${sources}/unibox.tar is missing: the target stages unibox there`));
+    expect(result.log.at(-1)).toMatch(new RegExp(`^unibox: ${sources}/unibox.tar is missing and the build named no unibox package: stage unibox there`));
   });
 });
 
@@ -319,6 +319,7 @@ describe("phase boot-hook", () => {
       "Type=oneshot",
       "RemainAfterExit=yes",
       "ExecStartPre=/opt/unibox/bin/wait-for-runsvdir",
+      "ExecStartPre=-/bin/sh -c '[ -e /etc/ssl/private/ssl-cert-snakeoil.key ] || [ ! -x /usr/sbin/make-ssl-cert ] || /usr/sbin/make-ssl-cert generate-default-snakeoil'",
       "ExecStart=/opt/unibox/bin/unibox boot --root /opt/unibox/stack",
       "WantedBy=multi-user.target",
     ]);
@@ -352,7 +353,7 @@ describe("phase boot-hook", () => {
 });
 
 describe("phase seal", () => {
-  it("removes machine ids, cloud-init state, host keys, shell history and apt lists, and prints the tree digest", async () => {
+  it("removes machine ids, cloud-init state, host keys, the snakeoil key, shell history, apt lists and the staged sources, and prints the tree digest", async () => {
     const root = tempDir("root");
     const put = (rel: string, contents: string, mode = 0o644) => {
       mkdirSync(join(root, rel, ".."), { recursive: true });
@@ -368,13 +369,16 @@ describe("phase seal", () => {
     put("root/.bash_history", "aws configure\n", 0o600);
     put("home/admin/.bash_history", "sudo -i\n", 0o600);
     put("var/lib/apt/lists/deb.debian.org_debian_dists_bookworm_InRelease", "x");
+    put("etc/ssl/private/ssl-cert-snakeoil.key", "-----BEGIN PRIVATE KEY-----\n", 0o600);
+    put("etc/ssl/certs/ssl-cert-snakeoil.pem", "-----BEGIN CERTIFICATE-----\n");
+    put("var/tmp/unibox-sources/api.tar", "staged");
     // The tree: "a" < "a-b" < "a/b" bytewise (not directory by directory), a symlink, modes kept.
     put("opt/unibox/a/b", "bee\n", 0o600);
     chmodSync(join(root, "opt/unibox/a"), 0o750);
     put("opt/unibox/a-b", "x", 0o755);
     symlinkSync("a/b", join(root, "opt/unibox/l"));
 
-    const result = await run(buildInputFixture(), { UNIBOX_ROOT: root, UNIBOX_PHASES: "seal" });
+    const result = await run(buildInputFixture(), { UNIBOX_ROOT: root, UNIBOX_PHASES: "seal", UNIBOX_SOURCES: join(root, "var/tmp/unibox-sources") });
 
     const lines =
       `d 0750 - a\n` +
@@ -388,6 +392,9 @@ describe("phase seal", () => {
       "etc/machine-id",
       "etc/ssh",
       "etc/ssh/sshd_config",
+      "etc/ssl",
+      "etc/ssl/certs",
+      "etc/ssl/private",
       "home",
       "home/admin",
       "root",
@@ -397,6 +404,7 @@ describe("phase seal", () => {
       "var/lib/apt/lists",
       "var/lib/cloud",
       "var/lib/dbus",
+      "var/tmp",
     ]);
   });
 

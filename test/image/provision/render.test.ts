@@ -6,8 +6,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { renderProvisionScript, SCRIPT_PACKAGES, stackArchiveBase64 } from "../../../src/image/provision/render.js";
+import { encodeUserData } from "../../../src/image/targets/ec2/user-data.js";
 import type { BuildInput } from "../../../src/image/types.js";
-import { buildInputFixture, SAMPLE_STACK } from "./fixture.js";
+import { buildInputFixture, SAMPLE_STACK, stackFilesOf } from "./fixture.js";
 
 const dirs: string[] = [];
 const tempDir = () => {
@@ -108,9 +109,11 @@ describe("stackArchiveBase64", () => {
     expect(extracted).toEqual(recipe.stackFiles);
     expect(recipe.stackFiles).toContain("roles/api.yaml");
     expect(recipe.stackFiles).toContain("envdirs/common/LOG_LEVEL");
+    expect(recipe.stackFiles).toContain("support/postgres-review");
     for (const f of recipe.stackFiles) {
       expect(readFileSync(join(dir, f)), f).toEqual(readFileSync(join(SAMPLE_STACK, f)));
-      expect(statSync(join(dir, f)).mode & 0o777, f).toBe(f.startsWith("envdirs/") ? 0o600 : 0o644);
+      const executable = (statSync(join(SAMPLE_STACK, f)).mode & 0o111) !== 0;
+      expect(statSync(join(dir, f)).mode & 0o777, f).toBe(f.startsWith("envdirs/") ? 0o600 : executable ? 0o755 : 0o644);
     }
     expect(statSync(join(dir, "envdirs")).mode & 0o777).toBe(0o700);
     expect(statSync(join(dir, "envdirs/common")).mode & 0o777).toBe(0o700);
@@ -139,5 +142,11 @@ describe("stackArchiveBase64", () => {
       "-rw-r--r-- roles/a.yaml",
     ]);
     expect(() => stackArchiveBase64({ ...recipe, stackFiles: ["../etc/passwd"] })).toThrow('"../etc/passwd" is not a plain path relative to the stack root');
+  });
+
+  it("renders the sample stack's script small enough for EC2 user data once gzipped", () => {
+    const input = buildInputFixture({ recipe: { stackFiles: stackFilesOf(SAMPLE_STACK) } });
+    const script = renderProvisionScript(input, { poweroff: true });
+    expect(() => encodeUserData(script)).not.toThrow();
   });
 });

@@ -2,7 +2,7 @@
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Step } from "../../runner.js";
-import { ensureStore } from "../../store.js";
+import { ensureStore, type Store } from "../../store.js";
 import { removeTree } from "../../tree-ops.js";
 import type { LocalState } from "./state.js";
 
@@ -11,7 +11,7 @@ export const prepare: Step<LocalState> = {
   title: "make the build's folder in the store",
   async run(state, ctx) {
     ensureStore(state.store);
-    await removeAbandoned(state, ctx.progress);
+    await removeAbandoned(state.store, ctx.progress);
     mkdirSync(join(state.tree, "opt/unibox"), { recursive: true, mode: 0o755 });
     for (const dir of [state.building, state.tree, join(state.tree, "opt"), join(state.tree, "opt/unibox")]) chmodSync(dir, 0o755);
     writeFileSync(join(state.building, "pid"), String(process.pid));
@@ -24,19 +24,25 @@ export const prepare: Step<LocalState> = {
   },
 };
 
-// A build killed with SIGKILL leaves `.building-*` and `.sources-*` behind: remove those whose builder is gone.
-async function removeAbandoned(state: LocalState, progress: (m: string) => void): Promise<void> {
-  const candidates = [
-    ...readdirSync(state.store.imagesDir).filter((n) => n.startsWith(".building-")).map((n) => join(state.store.imagesDir, n)),
-    ...(existsSync(state.store.cacheDir()) ? readdirSync(state.store.cacheDir()).filter((n) => n.startsWith(".sources-")).map((n) => state.store.cacheDir(n)) : []),
-    ...(existsSync(state.store.cacheDir("repos")) ? readdirSync(state.store.cacheDir("repos")).filter((n) => n.startsWith(".tmp-")).map((n) => state.store.cacheDir("repos", n)) : []),
-  ];
+/**
+ * A build killed with SIGKILL leaves `.building-*`, `.sources-*` and `.tmp-*` behind: removes those whose builder
+ * is gone (each holds its builder's pid), and returns them. Every build does it first; `--cleanup-orphans` too.
+ */
+export async function removeAbandoned(store: Store, progress: (m: string) => void, dryRun = false): Promise<string[]> {
+  const under = (dir: string, prefix: string) => (existsSync(dir) ? readdirSync(dir).filter((n) => n.startsWith(prefix)).map((n) => join(dir, n)) : []);
+  const candidates = [...under(store.imagesDir, ".building-"), ...under(store.cacheDir(), ".sources-"), ...under(store.cacheDir("repos"), ".tmp-"), ...under(store.cacheDir("unibox"), "")].filter(
+    (d) => !d.startsWith(store.cacheDir("unibox")) || /\.tmp-/.test(d),
+  );
+  const removed: string[] = [];
   for (const dir of candidates) {
     if (builderAlive(dir)) continue;
+    removed.push(dir);
+    if (dryRun) continue;
     progress(`removing ${dir}, left by a build that was killed`);
     // Not this build's to fail on: a leftover that cannot go now is tried again by the next build.
     await removeTree(dir).catch((err: Error) => progress(`could not remove ${dir}: ${err.message}`));
   }
+  return removed;
 }
 
 function builderAlive(dir: string): boolean {

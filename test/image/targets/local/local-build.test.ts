@@ -217,6 +217,9 @@ describe("the local image target", () => {
     expect(leftovers).toHaveLength(1);
     const ls = await runJson(["image", "ls", "--root", root, "--store", store]);
     expect(ls.images.map((i: { id: string }) => i.id).sort()).toEqual(before.filter((n) => !n.startsWith(".")).sort());
+    const janitor = await buildJson("--cleanup-orphans", "--dry-run");
+    expect(janitor.deleted).toEqual(expect.arrayContaining([{ kind: "directory", name: join(store, "images", leftovers[0]) }]));
+    expect(readdirSync(join(store, "images")).filter((n) => n.startsWith(".building-"))).toEqual(leftovers);
     write("image/image.yaml", IMAGE("echo worker > built.txt"));
     const r = await build();
     expect(r.code, r.stderr).toBe(0);
