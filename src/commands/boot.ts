@@ -47,9 +47,11 @@ export async function bootCommand(options: BootCommandOptions): Promise<CommandR
 
 // The image's tree linked at <P>/opt/unibox, and its baked stack definition planned instead of --root.
 async function fromImage(options: BootCommandOptions, id: string): Promise<BootCommandOptions> {
-  const { openStore, requireImage, storeDir } = await import("../image/store.js");
+  const { checkStore, openStore, requireImage, storeDir } = await import("../image/store.js");
   const { linkImage } = await import("../runtime/image-link.js");
-  const image = requireImage(openStore(storeDir(options.root, options.store)), id);
+  const store = openStore(storeDir(options.root, options.store));
+  checkStore(store);
+  const image = requireImage(store, id);
   linkImage(openBox(options.prefix).paths.prefix, join(image.dir, "tree/opt/unibox"));
   return { ...options, root: join(openBox(options.prefix).paths.opt, "stack") };
 }

@@ -1,7 +1,7 @@
 // `unibox image build`: bake the stack into one image, or reuse the one with the same fingerprint.
 import { imageBuild } from "../image/build.js";
 import { liveReporter, plainReporter, wantsLiveList } from "../image/progress.js";
-import { openStore, storeDir } from "../image/store.js";
+import { checkStore, openStore, storeDir } from "../image/store.js";
 import { makeTarget } from "../image/targets/make-target.js";
 import type { TargetName } from "../image/types.js";
 import { loadStack } from "../stack/load.js";
@@ -20,6 +20,7 @@ export interface ImageBuildCommandOptions {
 
 export async function imageBuildCommand(options: ImageBuildCommandOptions): Promise<CommandResult> {
   const store = openStore(storeDir(options.root, options.store));
+  checkStore(store);
   if (options.cleanupOrphans) return orphansCommand(options, store, options.cleanupOrphans.olderThanMs);
   const stack = loadStack(options.root);
   const target = await makeTarget(options.target, stack.image, store);

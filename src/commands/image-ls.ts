@@ -1,9 +1,10 @@
 // `unibox image ls`: the sealed images in the local store, newest first.
-import { listImages, openStore, storeDir } from "../image/store.js";
+import { checkStore, listImages, openStore, storeDir } from "../image/store.js";
 import { table, type CommandResult } from "./result.js";
 
 export async function imageLsCommand(options: { root: string; store?: string }): Promise<CommandResult> {
   const store = openStore(storeDir(options.root, options.store));
+  checkStore(store);
   const images = listImages(store).map((i) => ({
     id: i.id,
     fingerprint: i.fingerprint,

@@ -4,12 +4,13 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { RuntimeFailure } from "../errors.js";
 import { verifyStatement } from "../image/provenance.js";
-import { ENTRIES_FILE, openStore, requireImage, STATEMENT_FILE, storeDir } from "../image/store.js";
+import { checkStore, ENTRIES_FILE, openStore, requireImage, STATEMENT_FILE, storeDir } from "../image/store.js";
 import { diffTrees, digestOfLines, parseTreeLines, treeEntries, treeLines } from "../image/tree-digest.js";
 import type { CommandResult } from "./result.js";
 
 export async function imageVerifyCommand(options: { root: string; store?: string; id: string }): Promise<CommandResult> {
   const store = openStore(storeDir(options.root, options.store));
+  checkStore(store);
   const image = requireImage(store, options.id);
   const statementFile = join(image.dir, STATEMENT_FILE);
   let statement: unknown;

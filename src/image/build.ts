@@ -6,6 +6,7 @@ import { fingerprint } from "./fingerprint.js";
 import { buildManifest, localImageId, newBuildId } from "./manifest.js";
 import { renderProvisionScript } from "./provision/render.js";
 import { resolveRecipe } from "./recipe.js";
+import { allowsEverything } from "./secret-scan.js";
 import type { Reporter } from "./runner.js";
 import type { Store } from "./store.js";
 import type { BuildInput, BuiltImage, PlannedResource, Target } from "./types.js";
@@ -35,8 +36,9 @@ export async function imageBuild(options: ImageBuildOptions): Promise<ImageBuild
   const silent = { signal, reporter: { stepStarted() {}, stepProgress() {}, stepFinished() {}, cleanupFinished() {} } };
   const base = await target.resolveBase(silent);
   const arch = "ami" in stack.image.base && stack.image.base.ami.architecture === "arm64" ? "arm64" : "x64";
-  const { recipe, notes } = await resolveRecipe(stack, { base, runtimes: target.name === "local" ? "host" : "dist", arch, digestCache: store.cacheDir("runtimes", "host-digests.json"), signal });
+  const { recipe, notes } = await resolveRecipe(stack, { base, runtimes: target.name === "local" ? "host" : "dist", arch, digestCache: store.cacheDir("runtimes", "host-digests.json"), readOnly: options.dryRun, signal });
   notes.forEach(options.note);
+  if (allowsEverything(recipe.allowSecrets)) options.note(`image.yaml's allowSecrets lets every path through: the secret scan is off for this build`);
   if (target.name !== "local") {
     const local = recipe.repos.filter((r) => r.localPath);
     if (local.length > 0) {

@@ -1,12 +1,18 @@
 // The recipe of image/image.yaml with everything resolved: each repo's ref to a commit, each runtime to an
 // exact version and digest, the users the roles name. What the fingerprint hashes and the script bakes.
-import { readdirSync, lstatSync } from "node:fs";
+import { lstatSync, readdirSync, realpathSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { UsageError } from "../errors.js";
 import type { Stack } from "../stack/types.js";
 import { isDirty, resolveLocalRef, resolveRemoteRef, treeOf, workTreeOf } from "./git.js";
 import { distRuntime, hostRuntime, NODE_DIST } from "./runtimes.js";
 import type { BaseImage, ResolvedRecipe, ResolvedRepo, ResolvedRuntime } from "./types.js";
+
+/**
+ * Who runs the repos' build steps: a user of its own, not the service user boxes run as, so that nothing a box's
+ * service runs can touch what the next build bakes (its npm cache, its checkouts).
+ */
+export const BUILD_USER = "unibox-build";
 
 /** The folders of the stack definition an image carries (to /opt/unibox/stack). */
 export const STACK_DIRS = ["roles", "envdirs", "image"];
@@ -18,6 +24,8 @@ export interface ResolveOptions {
   arch?: "x64" | "arm64";
   /** Where host binaries' digests are remembered between builds. */
   digestCache?: string;
+  /** A dry run reads that memory but writes nothing. */
+  readOnly?: boolean;
   signal?: AbortSignal;
 }
 
@@ -30,18 +38,18 @@ export async function resolveRecipe(stack: Stack, options: ResolveOptions): Prom
   for (const [name, requested] of Object.entries(image.runtimes)) {
     runtimes.push(
       options.runtimes === "host"
-        ? await hostRuntime(name, requested, options.digestCache)
+        ? await hostRuntime(name, requested, options.digestCache, !options.readOnly)
         : await distRuntime(name, requested, image.mirrors[name] ?? NODE_DIST, options.arch ?? "x64", options.signal),
     );
   }
-  const users = new Set([image.serviceUser]);
+  const users = new Set([image.serviceUser, BUILD_USER]);
   for (const role of stack.roles.values()) if (role.user) users.add(role.user);
   return {
     notes,
     recipe: {
       stackRoot: stack.root,
       base: options.base,
-      buildUser: image.serviceUser,
+      buildUser: BUILD_USER,
       serviceUsers: [...users].sort(),
       packages: [...image.packages],
       runtimes,
@@ -74,19 +82,49 @@ async function resolveRepo(repo: Stack["image"]["repos"][number], notes: string[
 /** Regular files of the stack definition (and `include`), relative to its root, sorted; other kinds are skipped. */
 export function stackFiles(root: string, include: string[] = []): string[] {
   const out: string[] = [];
+  const realRoot = realpathSync(root);
   const walk = (rel: string) => {
     for (const name of readdirSync(join(root, rel)).sort()) {
       const path = `${rel}/${name}`;
       const st = lstatSync(join(root, path));
       if (st.isDirectory()) walk(path);
       else if (st.isFile()) out.push(path);
+      else if (st.isSymbolicLink()) out.push(linkInside(realRoot, root, path));
     }
   };
   for (const dir of [...STACK_DIRS, ...include]) {
+    // A symlink on the way (`lnk/etc` with lnk -> /) would lead out of the root: validation refuses it, so does this.
+    const real = realOrUndefined(join(root, dir));
+    if (real && real !== realRoot && !real.startsWith(`${realRoot}/`)) throw new UsageError(`image/image.yaml include: ${dir} leads out of the stack root (to ${real})`);
     const st = lstatSync(join(root, dir), { throwIfNoEntry: false });
     if (st?.isDirectory()) walk(dir);
     else if (st?.isFile()) out.push(dir);
     else if (include.includes(dir)) throw new UsageError(`image/image.yaml include: ${dir} is not a file or directory in ${root}`);
   }
   return [...new Set(out)].sort();
+}
+
+// A symlink is baked as the file it names, so it must name a regular file inside the stack root: one pointing
+// out (at /etc/shadow, ~/.aws/credentials) would bake the builder's own files into every box.
+function linkInside(realRoot: string, root: string, path: string): string {
+  let target: string;
+  try {
+    target = realpathSync(join(root, path));
+  } catch {
+    throw new UsageError(`${path} is a symlink to nothing; an image bakes files, not dangling links`, { details: ["Remove it or point it at a file in the stack root."] });
+  }
+  if (!target.startsWith(`${realRoot}/`) || !statSync(target).isFile()) {
+    throw new UsageError(`${path} is a symlink to ${target}, outside the stack root or not a regular file; an image build would bake that file`, {
+      details: ["Copy what it needs into the stack root, or remove the link."],
+    });
+  }
+  return path;
+}
+
+function realOrUndefined(path: string): string | undefined {
+  try {
+    return realpathSync(path);
+  } catch {
+    return undefined;
+  }
 }

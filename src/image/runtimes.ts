@@ -17,7 +17,7 @@ export function versionMatches(requested: string, version: string): boolean {
 }
 
 /** The host's node as the image's runtime (the local target builds on the host): its version must match. */
-export async function hostRuntime(name: string, requested: string, digestCache?: string): Promise<ResolvedRuntime> {
+export async function hostRuntime(name: string, requested: string, digestCache?: string, writeCache = true): Promise<ResolvedRuntime> {
   if (name !== "node") throw new UsageError(`runtime "${name}": the local target takes runtimes from the host, and unibox knows only node's`, { details: ["Remove it from image/image.yaml runtimes, or build for ec2/imagebuilder."] });
   const version = process.versions.node;
   if (!versionMatches(requested, version)) {
@@ -26,7 +26,7 @@ export async function hostRuntime(name: string, requested: string, digestCache?:
     });
   }
   const path = realpathSync(process.execPath);
-  return { name, requested, version, host: { path, sha256: await sha256FileCached(path, digestCache) } };
+  return { name, requested, version, host: { path, sha256: await sha256FileCached(path, digestCache, writeCache) } };
 }
 
 /**
@@ -89,7 +89,7 @@ export function sha256File(path: string): Promise<string> {
  * sha256File, remembered in `cacheFile` by path, inode, size and mtime: hashing the host's 95 MB node takes
  * 0.5 s, and a no-op rebuild must stay well under a second.
  */
-export async function sha256FileCached(path: string, cacheFile?: string): Promise<string> {
+export async function sha256FileCached(path: string, cacheFile?: string, write = true): Promise<string> {
   if (!cacheFile) return sha256File(path);
   const st = statSync(path);
   const key = `${path}\0${st.ino}\0${st.size}\0${st.mtimeMs}`;
@@ -101,6 +101,7 @@ export async function sha256FileCached(path: string, cacheFile?: string): Promis
   }
   if (typeof cache[key] === "string" && /^[0-9a-f]{64}$/.test(cache[key])) return cache[key];
   const digest = await sha256File(path);
+  if (!write) return digest;
   mkdirSync(dirname(cacheFile), { recursive: true });
   writeFileSync(`${cacheFile}.tmp`, JSON.stringify({ ...cache, [key]: digest }));
   renameSync(`${cacheFile}.tmp`, cacheFile);

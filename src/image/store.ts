@@ -1,8 +1,9 @@
 // The local image store (`--store`, default `<stack root>/.unibox`): sealed images by id, the per-repo build
 // cache, and the temporary dirs of builds in progress. An image appears under its id only when sealed (a
 // rename), so a killed build leaves nothing `image ls` shows or a later build reuses.
-import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { checkNotWritableByOthers } from "../runtime/reachable.js";
 import { RuntimeFailure, UsageError } from "../errors.js";
 import type { Manifest } from "./types.js";
 
@@ -74,23 +75,80 @@ export function listImages(store: Store): StoredImage[] {
   return images.sort((a, b) => b.created.localeCompare(a.created));
 }
 
-/** The sealed image `id`, or undefined. */
+/** The sealed image `id`, or undefined when there is none or what is there is not one unibox sealed. */
 export function readImage(store: Store, id: string): StoredImage | undefined {
-  if (!/^img-[0-9a-f]{12}$/.test(id)) return undefined;
+  return inspectImage(store, id).image;
+}
+
+/** The sealed image `id`, or why what is under that name is not one. */
+export function inspectImage(store: Store, id: string): { image?: StoredImage; problem?: string } {
+  if (!/^img-[0-9a-f]{12}$/.test(id)) return { problem: "not an image id (img- and 12 hex digits)" };
+  const dir = store.imageDir(id);
+  const st = lstatSync(dir, { throwIfNoEntry: false });
+  if (!st) return { problem: "no such image" };
+  if (!st.isDirectory()) return { problem: `${dir} is not a directory` };
+  // Sealed by this user (root on a box): an image someone else put there is not run.
+  if (st.uid !== process.getuid?.()) return { problem: `${dir} is owned by uid ${st.uid}, not by this user: not an image this store sealed` };
+  let meta: Partial<StoredImage>;
   try {
-    const dir = store.imageDir(id);
-    if (!lstatSync(dir).isDirectory()) return undefined;
-    const meta = JSON.parse(readFileSync(join(dir, IMAGE_FILE), "utf8")) as Omit<StoredImage, "dir">;
-    return { ...meta, dir };
-  } catch {
-    return undefined;
+    meta = JSON.parse(readFileSync(join(dir, IMAGE_FILE), "utf8")) as Partial<StoredImage>;
+  } catch (err) {
+    return { problem: `${join(dir, IMAGE_FILE)} cannot be read: ${(err as Error).message}` };
+  }
+  const fine =
+    meta !== null &&
+    typeof meta === "object" &&
+    meta.id === id &&
+    typeof meta.fingerprint === "string" &&
+    id === `img-${meta.fingerprint.slice(0, 12)}` &&
+    typeof meta.created === "string" &&
+    typeof meta.treeDigest === "string" &&
+    typeof meta.manifest === "object" &&
+    meta.manifest !== null &&
+    typeof meta.manifest.repos === "object";
+  if (!fine) return { problem: `${join(dir, IMAGE_FILE)} is not what a sealed image holds (id, fingerprint, created, treeDigest, manifest)` };
+  if (!existsSync(join(dir, STATEMENT_FILE))) return { problem: `${dir} has no provenance statement` };
+  return { image: { ...(meta as StoredImage), dir } };
+}
+
+/**
+ * Refuses a store others could change: whoever can write it, or rename it from a directory above, decides what
+ * root runs on `boot --image` and what a build reuses. Its folders and their parents must be this user's (or
+ * root's) and writable by no one else (sticky parents such as /tmp excepted).
+ */
+export function checkStore(store: Store): void {
+  const me = process.getuid?.() ?? 0;
+  for (let d = store.root; ; d = dirname(d)) {
+    const st = statSync(d, { throwIfNoEntry: false });
+    if (st) {
+      const sticky = (st.mode & 0o1000) !== 0 && d !== store.root;
+      if (!st.isDirectory() && d === store.root) throw new UsageError(`the image store ${store.root} is not a directory`, { details: ["Pass --store DIR, a directory (made if missing)."] });
+      if (!sticky && st.uid !== me && st.uid !== 0) {
+        throw new UsageError(`the image store ${store.root}: ${d} belongs to uid ${st.uid}, who could swap the images root runs`, {
+          details: [`Use a store only you${me === 0 ? " (root)" : ""} can change, e.g. --store /var/lib/unibox/store.`],
+        });
+      }
+    }
+    if (d === dirname(d)) break;
+  }
+  checkNotWritableByOthers(store.root, "the image store");
+  for (const sub of [store.imagesDir, store.cacheDir(), store.cacheDir("repos")]) {
+    const st = lstatSync(sub, { throwIfNoEntry: false });
+    if (st && (st.isSymbolicLink() || st.uid !== me || (st.mode & 0o022) !== 0)) {
+      throw new UsageError(`the image store's ${sub} is ${st.isSymbolicLink() ? "a symlink" : `owned by uid ${st.uid}, mode ${(st.mode & 0o7777).toString(8)}`}: not as unibox made it`, {
+        details: ["Remove it (unibox makes it again), or use another --store."],
+      });
+    }
   }
 }
 
 /** The image `id` or a usage error listing the ones there are. */
 export function requireImage(store: Store, id: string): StoredImage {
-  const image = readImage(store, id);
+  const { image, problem } = inspectImage(store, id);
   if (image) return image;
+  if (problem && existsSync(store.imageDir(id)) && /^img-[0-9a-f]{12}$/.test(id)) {
+    throw new RuntimeFailure(`${id} in the store ${store.root} is not a sealed image: ${problem}`, { details: ["Remove it and build again: unibox image build."] });
+  }
   const ids = listImages(store).map((i) => i.id);
   throw new UsageError(`no image ${id} in the store ${store.root}`, {
     details: [ids.length ? `Images there: ${ids.join(", ")}` : "The store holds no image: `unibox image build` makes one.", ...(/^img-/.test(id) ? [] : ["An image id looks like img-0123456789ab."])],

@@ -33,8 +33,11 @@ const CHUNK = 1 << 20;
 // Open without following a link and without waiting on a FIFO that took a file's place since the lstat.
 const OPEN_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK;
 
-/** Walks `dir` (not following symlinks) and returns entries sorted bytewise by path (Buffer.compare, not JS string order). */
-export function treeEntries(dir: string): TreeEntry[] {
+/**
+ * Walks `dir` (not following symlinks) and returns entries sorted bytewise by path (Buffer.compare, not JS string order).
+ * `skip(rel)`: directories whose entry is listed but whose contents are not (a caller that already has their lines).
+ */
+export function treeEntries(dir: string, options: { skip?: (rel: string) => boolean } = {}): TreeEntry[] {
   const found: { rel: Buffer; abs: Buffer; stats: Stats }[] = [];
   // The root itself may be reached through a symlink (a store on a linked disk); nothing below it is followed.
   let rootStats: Stats;
@@ -46,7 +49,7 @@ export function treeEntries(dir: string): TreeEntry[] {
   if (!rootStats.isDirectory()) {
     throw new RuntimeFailure(`cannot digest ${dir}: expected a directory, found ${describeType(rootStats)}`);
   }
-  walk(Buffer.from(dir), Buffer.alloc(0), rootStats.dev, found);
+  walk(Buffer.from(dir), Buffer.alloc(0), rootStats.dev, found, options.skip);
   found.sort((a, b) => Buffer.compare(a.rel, b.rel));
   const buffer = Buffer.allocUnsafe(CHUNK);
   return found.map(({ rel, abs, stats }) => {
@@ -124,7 +127,7 @@ function octal(mode: number): string {
 }
 
 // Depth first; the caller sorts the whole list, since per-directory order is not bytewise path order ("a/b" > "a-b").
-function walk(absDir: Buffer, relDir: Buffer, dev: number, out: { rel: Buffer; abs: Buffer; stats: Stats }[]): void {
+function walk(absDir: Buffer, relDir: Buffer, dev: number, out: { rel: Buffer; abs: Buffer; stats: Stats }[], skip?: (rel: string) => boolean): void {
   let names: Buffer[];
   try {
     names = readdirSync(absDir, { encoding: "buffer" });
@@ -149,14 +152,14 @@ function walk(absDir: Buffer, relDir: Buffer, dev: number, out: { rel: Buffer; a
       );
     }
     out.push({ rel, abs, stats });
-    if (!stats.isDirectory()) continue;
+    if (!stats.isDirectory() || skip?.(rel.toString("utf8"))) continue;
     const kernel = kernelFilesystemAt(abs, stats, dev);
     if (kernel) {
       throw new RuntimeFailure(
         `cannot digest the tree: ${rel.toString()} is a mounted ${kernel} filesystem, which is not part of an image; unmount it (umount ${abs.toString()}) first`,
       );
     }
-    walk(abs, rel, stats.dev, out);
+    walk(abs, rel, stats.dev, out, skip);
   }
 }
 

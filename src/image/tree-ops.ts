@@ -8,9 +8,17 @@ export async function linkTree(src: string, dst: string): Promise<void> {
   await execa("cp", ["-al", "--", src, dst]);
 }
 
-/** Removes write permission for everyone from every file and directory under `dir` (and dir itself). */
-export async function sealTree(dir: string): Promise<void> {
-  await execa("chmod", ["-R", "a-w", "--", dir]);
+/**
+ * Removes write permission for everyone from every file and directory under `dir` (and dir itself), but for the
+ * `except` subtrees (hard links of cache entries, sealed when they were made: walking them again costs time).
+ */
+export async function sealTree(dir: string, except: string[] = []): Promise<void> {
+  if (except.length === 0) {
+    await execa("chmod", ["-R", "a-w", "--", dir]);
+    return;
+  }
+  const prune = except.flatMap((p, i) => [...(i ? ["-o"] : []), "-path", p]);
+  await execa("find", [dir, "(", ...prune, ")", "-prune", "-o", "-exec", "chmod", "a-w", "{}", "+"]);
 }
 
 /** Removes `dir` whole, sealed or not; rm does not follow symlinks. Directories only are made writable: files may be shared by hard links. */

@@ -48,7 +48,7 @@ export interface ResolvedRuntime {
 export interface ResolvedRecipe {
   stackRoot: string;
   base: BaseImage;
-  /** The unprivileged user build steps run as, and roles without `user:` run as. */
+  /** The unprivileged user build steps run as (`unibox-build`: not a user any service runs as). */
   buildUser: string;
   /** Every user the roles name, and the build user: the script creates the missing ones as system users. */
   serviceUsers: string[];

@@ -16,7 +16,7 @@ describe("resolving the image recipe", () => {
     const commit = initRepo(root);
     const { recipe, notes } = await resolveRecipe(loadStack(root), opts);
     expect(recipe.repos).toEqual([{ name: "api", url: "./apps/api", ref: "HEAD", commit, tree: expect.stringMatching(/^[0-9a-f]{40}$/), build: [], localPath: join(root, "apps/api") }]);
-    expect(recipe.serviceUsers).toEqual(["postgres", "unibox"]);
+    expect(recipe.serviceUsers).toEqual(["postgres", "unibox", "unibox-build"]);
     expect(recipe.stackFiles).toEqual(["image/image.yaml", "roles/api.yaml", "roles/db.yaml"]);
     expect(notes).toEqual([]);
   });
@@ -55,5 +55,41 @@ describe("resolving the image recipe", () => {
     writeFileSync(join(root, "apps/api/README"), "changed\n");
     const { notes } = await resolveRecipe(loadStack(root), opts);
     expect(notes).toEqual([`repo api: ${join(root, "apps/api")} has uncommitted changes; the image bakes commit ${commit.slice(0, 12)} without them`]);
+  });
+});
+
+describe("the stack files an image bakes", () => {
+  it("bakes a symlink to a file inside the stack root, and refuses one pointing out of it or at nothing", async () => {
+    const { symlinkSync } = await import("node:fs");
+    const { stackFiles } = await import("../../src/image/recipe.js");
+    const root = writeStack({ "support/start": "#!/bin/sh\n" });
+    symlinkSync("start", join(root, "support/start-link"));
+    expect(stackFiles(root, ["support"])).toContain("support/start-link");
+    symlinkSync("/etc/shadow", join(root, "support/shadow"));
+    expect(() => stackFiles(root, ["support"])).toThrow("support/shadow is a symlink to /etc/shadow, outside the stack root or not a regular file; an image build would bake that file");
+    rmSync(join(root, "support/shadow"));
+    symlinkSync("missing", join(root, "support/dangling"));
+    expect(() => stackFiles(root, ["support"])).toThrow("support/dangling is a symlink to nothing");
+  });
+});
+
+describe("resolving refs exactly", () => {
+  it("takes only refs/heads/<ref> on a remote, not a branch that merely ends in /<ref>, and refuses a name that is both branch and tag", async () => {
+    const { resolveRemoteRef, resolveLocalRef } = await import("../../src/image/git.js");
+    const remote = mkdtempSync(join(tmpdir(), "unibox-remote-"));
+    onTestFinished(() => rmSync(remote, { recursive: true, force: true }));
+    writeFileSync(join(remote, "x"), "1");
+    const good = initRepo(remote);
+    git(remote, "checkout", "-q", "-b", "attacker/main");
+    writeFileSync(join(remote, "x"), "evil");
+    commitAll(remote, "evil");
+    git(remote, "checkout", "-q", "main");
+    expect(await resolveRemoteRef(`file://${remote}`, "main")).toBe(good);
+    git(remote, "tag", "rel");
+    git(remote, "branch", "rel");
+    await expect(resolveRemoteRef(`file://${remote}`, "rel")).rejects.toThrow(`ref "rel" is both a branch and a tag in file://${remote}`);
+    await expect(resolveLocalRef(remote, "rel")).rejects.toThrow(`ref "rel" is both a branch and a tag in ${remote}`);
+    expect(await resolveRemoteRef(`file://${remote}`, "refs/tags/rel")).toBe(good);
+    expect(await resolveRemoteRef(`file://${remote}`, "no-such")).toBeUndefined();
   });
 });

@@ -477,6 +477,30 @@ const cases: BrokenCase[] = [
   },
 
   {
+    name: "reports an include: of git's own folder, whose history would be baked",
+    files: { "image/image.yaml": `base: host\ninclude: [support, .git]\n${IMAGE_REPO}`, "support/x": "x", ".git/config": "[core]\n" },
+    at: "image/image.yaml:2:20",
+    message: 'include: ".git" is git\'s own folder',
+  },
+  {
+    name: "reports an include: of the whole stack root",
+    files: { "image/image.yaml": `base: host\ninclude: [.]\n${IMAGE_REPO}` },
+    at: "image/image.yaml:2:11",
+    message: 'include: "." names the whole stack root',
+  },
+  {
+    name: "reports an include: that leads out of the stack root through a symlink on the way",
+    files: { "image/image.yaml": `base: host\ninclude: [lnk/etc/hostname]\n${IMAGE_REPO}`, lnk: { symlink: "/" } },
+    at: "image/image.yaml:2:11",
+    message: "include: lnk/etc/hostname leads out of the stack root (to /etc/hostname) through a symlink",
+  },
+  {
+    name: "reports an image user root: build steps would run as root on the builder",
+    files: { "image/image.yaml": `base: host\nuser: root\n${IMAGE_REPO}` },
+    at: "image/image.yaml:2:7",
+    message: "user: expected an unprivileged user",
+  },
+  {
     name: 'reports a runtime named "__proto__", which a parsed map would drop in silence',
     files: { "image/image.yaml": `base: host\nruntimes:\n  node: "20"\n  __proto__: "1"\n${IMAGE_REPO}` },
     at: "image/image.yaml:4:3",

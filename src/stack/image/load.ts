@@ -1,5 +1,5 @@
 // Loads image/image.yaml: base image, OS packages, runtimes and the repos to bake.
-import { existsSync } from "node:fs";
+import { existsSync, realpathSync } from "node:fs";
 import { isAbsolute, join, resolve } from "node:path";
 import type { Diagnostic } from "../diagnostic.js";
 import { parseWithSchema } from "../schema-errors.js";
@@ -53,7 +53,7 @@ export function loadImage(root: string, baked = false): { image?: ImageRecipe; y
       runtimes: runtimesOf(yaml, data.runtimes ?? {}, errors),
       mirrors: Object.assign(Object.create(null), data.mirrors ?? {}),
       repos,
-      include: (data.include ?? []).map((p) => p.replace(/\/+$/, "")),
+      include: includesOf(root, yaml, data.include ?? [], errors),
       allowSecrets: data.allowSecrets ?? [],
     },
   };
@@ -68,4 +68,33 @@ function runtimesOf(yaml: YamlFile, parsed: Record<string, string>, errors: Diag
     else errors.push(yaml.diagnostic(["runtimes", name], `runtime name "${name}" must match [a-z][a-z0-9._-]* (lowercase, digits, ".", "_", "-")`, "key"));
   }
   return runtimes;
+}
+
+// `include:` paths: inside the stack root once every symlink on the way is followed, and never git's own
+// folder (its history holds what was deleted from the tree, secrets included, in a form no scan reads).
+function includesOf(root: string, yaml: YamlFile, paths: string[], errors: Diagnostic[]): string[] {
+  const out: string[] = [];
+  let realRoot: string;
+  try {
+    realRoot = realpathSync(root);
+  } catch {
+    return out;
+  }
+  paths.forEach((raw, i) => {
+    const p = raw.replace(/\/+$/, "").replace(/^(\.\/)+/, "");
+    const at = ["include", i];
+    if (p === "" || p === ".") return errors.push(yaml.diagnostic(at, `include: "${raw}" names the whole stack root; name the folders roles without a repo need (e.g. support/)`));
+    if (p.split("/").includes(".git")) return errors.push(yaml.diagnostic(at, `include: "${raw}" is git's own folder: its history would be baked, deleted secrets included`));
+    let real: string;
+    try {
+      real = realpathSync(join(root, p));
+    } catch {
+      return errors.push(yaml.diagnostic(at, `include: ${raw} does not exist in the stack root`));
+    }
+    if (real !== realRoot && !real.startsWith(`${realRoot}/`)) {
+      return errors.push(yaml.diagnostic(at, `include: ${raw} leads out of the stack root (to ${real}) through a symlink; the build would bake that`));
+    }
+    out.push(p);
+  });
+  return out;
 }

@@ -18,7 +18,11 @@ export const imageSchema = z.strictObject({
   base: z.union([z.literal("host"), z.strictObject({ ami })], {
     error: 'expected "host" or { ami: { name, owners } }',
   }),
-  user: z.string().regex(/^[a-z_][a-z0-9_-]*$/).optional(),
+  user: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_-]*$/)
+    .refine((u) => u !== "root", { error: "expected an unprivileged user: the services run as it, and root is not one" })
+    .optional(),
   packages: z.array(z.string().min(1)).optional(),
   runtimes: z.record(z.string(), z.union([z.string(), z.number()]).transform(String)).optional(),
   mirrors: z

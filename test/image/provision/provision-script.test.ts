@@ -188,13 +188,15 @@ describe("phases repos and stack", () => {
     const root = tempDir("root");
     const sources = tempDir("sources");
     stage(sources, "web", repo.dir, repo.commits[1]);
-    const input = inputWith([{ name: "web", url: "./apps/web", ref: "HEAD", commit: repo.commits[1], localPath: repo.dir, build: ['echo "$HOME" > home; echo $$ > pid; exec sleep 30'] }]);
+    const input = inputWith([{ name: "web", url: "./apps/web", ref: "HEAD", commit: repo.commits[1], localPath: repo.dir, build: ['echo "$HOME" > home; cut -d" " -f4 /proc/self/stat > pid; exec sleep 30'] }]);
     const file = join(tempDir("script"), "provision.sh");
     writeFileSync(file, renderProvisionScript(input, { poweroff: false }));
     const child = execa("bash", [file], { env: { UNIBOX_ROOT: root, UNIBOX_SOURCES: sources, UNIBOX_PHASES: "repos" }, reject: false, stdin: "ignore" });
     const pidFile = join(root, "opt/unibox/apps/web/pid");
     expect(await pollUntil(() => existsSync(pidFile) && readFileSync(pidFile, "utf8").endsWith("\n"), 10_000, 20)).toBe(true);
+    // The step runs in a PID namespace of its own: `$$` would be 1 there; /proc (the host's) gives the host pid.
     const stepPid = Number(readFileSync(pidFile, "utf8"));
+    expect(stepPid).toBeGreaterThan(1);
     child.kill("SIGTERM");
     const result = await child;
     expect(result.exitCode).toBe(143);
@@ -418,5 +420,28 @@ describe("phase seal", () => {
     expect(result.log.at(-1)).toBe(
       `unibox: cannot digest ${root}/opt/unibox: apps/pipe (p) is not a file, a directory or a symlink (p FIFO, s socket, b/c device): remove it before the image is sealed`,
     );
+  });
+});
+
+describe("build steps that leave something running", () => {
+  it("kills what a build step left in the background when the step ends, before the checkout becomes root's", async () => {
+    const repo = fixtureRepo();
+    const root = tempDir("root");
+    const sources = tempDir("sources");
+    stage(sources, "web", repo.dir, repo.commits[1]);
+    // A daemon that would write into the checkout after the build (the file, opened now, is root's then).
+    const input = inputWith([{ name: "web", url: "./apps/web", ref: "HEAD", commit: repo.commits[1], localPath: repo.dir, build: ['nohup sh -c "exec 3>>a.txt; touch started; sleep 30; echo EVIL >&3" >/dev/null 2>&1 & sleep 0.5'] }]);
+    const result = await run(input, { UNIBOX_ROOT: root, UNIBOX_SOURCES: sources, UNIBOX_PHASES: "repos" });
+    expect(result.code, result.stdout).toBe(0);
+    const checkout = join(root, "opt/unibox/apps/web");
+    expect(existsSync(join(checkout, "started"))).toBe(true);
+    const left = readdirSync("/proc").filter((p) => /^\d+$/.test(p)).filter((p) => {
+      try {
+        return readlinkSync(`/proc/${p}/cwd`) === checkout && !readFileSync(`/proc/${p}/stat`, "utf8").includes(") Z ");
+      } catch {
+        return false;
+      }
+    });
+    expect(left).toEqual([]);
   });
 });

@@ -1,12 +1,13 @@
 // Step build-repos: each repo at its commit, built by the provisioning script's `repos` phase into the
 // per-repo cache, then hard-linked into the image. A repo already built at the same commit, steps, runtime and
 // base is not built again: a change in one repo rebuilds only that one.
-import { existsSync, mkdirSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { repoBuildKey } from "../../fingerprint.js";
 import { runScript } from "../../run-script.js";
 import type { Step } from "../../runner.js";
-import { linkTree, removeTree } from "../../tree-ops.js";
+import { removeTree } from "../../tree-ops.js";
+import { commitCacheEntry, linkEntry } from "./cache-entry.js";
 import type { ResolvedRepo } from "../../types.js";
 import { buildUserNpmCache, scriptEnv, type LocalState } from "./state.js";
 
@@ -30,7 +31,7 @@ export const buildRepos: Step<LocalState> = {
       } else {
         ctx.progress(`${repo.name}: ${repo.commit.slice(0, 12)} from the cache`);
       }
-      await linkTree(cache, join(state.tree, "opt/unibox/apps", repo.name));
+      await linkEntry(state, cache, `apps/${repo.name}`);
       state.repos[repo.name] = { cache, built, ms: performance.now() - t0 };
     }
   },
@@ -43,7 +44,7 @@ async function buildInto(state: LocalState, repo: ResolvedRepo, cache: string, c
   writeFileSync(join(tmp, "pid"), String(process.pid));
   try {
     await runScript({ file: state.script, phases: ["repos"], env: { ...scriptEnv(state, tmp, buildUserNpmCache(state)), UNIBOX_REPOS: repo.name }, signal: ctx.signal, progress: ctx.progress });
-    renameSync(join(tmp, "opt/unibox/apps", repo.name), cache);
+    await commitCacheEntry(join(tmp, "opt/unibox/apps", repo.name), cache);
   } finally {
     await removeTree(tmp);
   }

@@ -39,7 +39,7 @@ export function hostBase(osRelease = "/etc/os-release"): BaseImage {
 function initialState(input: BuildInput, store: Store): LocalState {
   const building = store.buildingDir(input.buildId);
   const sources = store.cacheDir(`.sources-${input.buildId}`);
-  return { input, store, building, tree: join(building, "tree"), sources, script: join(sources, "provision.sh"), repos: {}, startedOn: new Date().toISOString() };
+  return { input, store, building, tree: join(building, "tree"), sources, script: join(sources, "provision.sh"), repos: {}, linked: [], startedOn: new Date().toISOString() };
 }
 
 export function localTarget(store: Store): Target {

@@ -1,11 +1,12 @@
 // Step install-unibox: unibox itself (/opt/unibox/unibox and the /opt/unibox/bin/unibox launcher), installed by
 // the script's `unibox` phase once per unibox payload and runtime, then hard-linked into each image.
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { runScript } from "../../run-script.js";
 import type { Step } from "../../runner.js";
-import { linkTree, removeTree } from "../../tree-ops.js";
+import { removeTree } from "../../tree-ops.js";
+import { commitCacheEntry, linkEntry, sealCacheEntry } from "./cache-entry.js";
 import { payloadDigest } from "../../unibox-payload.js";
 import { scriptEnv, type LocalState } from "./state.js";
 
@@ -28,13 +29,15 @@ export const installUnibox: Step<LocalState> = {
       writeFileSync(join(tmp, "pid"), String(process.pid));
       try {
         await runScript({ file: state.script, phases: ["unibox"], env: scriptEnv(state, tmp, join(process.env.HOME ?? "/root", ".npm")), signal: ctx.signal, progress: ctx.progress });
-        renameSync(join(tmp, "opt/unibox"), cache);
+        // Sealed before the rename: the entry appears whole or not at all.
+        for (const part of ["unibox", "bin"]) await sealCacheEntry(join(tmp, "opt/unibox", part));
+        await commitCacheEntry(join(tmp, "opt/unibox"), cache);
       } finally {
         await removeTree(tmp);
       }
     } else {
       ctx.progress("unibox from the cache");
     }
-    for (const part of ["unibox", "bin"]) await linkTree(join(cache, part), join(state.tree, "opt/unibox", part));
+    for (const part of ["unibox", "bin"]) await linkEntry(state, join(cache, part), part);
   },
 };

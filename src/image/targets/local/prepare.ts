@@ -30,9 +30,12 @@ export const prepare: Step<LocalState> = {
  */
 export async function removeAbandoned(store: Store, progress: (m: string) => void, dryRun = false): Promise<string[]> {
   const under = (dir: string, prefix: string) => (existsSync(dir) ? readdirSync(dir).filter((n) => n.startsWith(prefix)).map((n) => join(dir, n)) : []);
-  const candidates = [...under(store.imagesDir, ".building-"), ...under(store.cacheDir(), ".sources-"), ...under(store.cacheDir("repos"), ".tmp-"), ...under(store.cacheDir("unibox"), "")].filter(
-    (d) => !d.startsWith(store.cacheDir("unibox")) || /\.tmp-/.test(d),
-  );
+  const candidates = [
+    ...under(store.imagesDir, ".building-"),
+    ...under(store.cacheDir(), ".sources-"),
+    ...under(store.cacheDir("repos"), ".tmp-"),
+    ...[...under(store.cacheDir("unibox"), ""), ...under(store.cacheDir("runtimes"), "")].filter((d) => /\.tmp-/.test(d)),
+  ];
   const removed: string[] = [];
   for (const dir of candidates) {
     if (builderAlive(dir)) continue;
@@ -49,8 +52,9 @@ function builderAlive(dir: string): boolean {
   try {
     const pid = Number(readFileSync(join(dir, "pid"), "utf8"));
     if (!Number.isInteger(pid) || pid <= 0) return false;
-    process.kill(pid, 0);
-    return true;
+    // A zombie is a builder that died and was not reaped: as dead as one that is gone.
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2)[0] !== "Z";
   } catch {
     return false;
   }

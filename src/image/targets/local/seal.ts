@@ -8,6 +8,7 @@ import type { Step } from "../../runner.js";
 import { ENTRIES_FILE, IMAGE_FILE, readImage, STATEMENT_FILE, type StoredImage } from "../../store.js";
 import { sealTree } from "../../tree-ops.js";
 import { digestOfLines, treeEntries, treeLines } from "../../tree-digest.js";
+import { linkedEntries } from "./cache-entry.js";
 import type { LocalState } from "./state.js";
 
 export const seal: Step<LocalState> = {
@@ -16,9 +17,12 @@ export const seal: Step<LocalState> = {
   async run(state, ctx) {
     const { manifest, recipe } = state.input;
     const id = manifest.id;
-    await sealTree(state.tree);
+    const opt = join(state.tree, "opt/unibox");
+    const linked = new Set(state.linked.map((l) => l.rel));
+    await sealTree(state.tree, [...linked].map((rel) => join(opt, rel)));
     ctx.progress("digest of the tree");
-    const entries = treeEntries(join(state.tree, "opt/unibox"));
+    // The linked cache entries' lines were made when they were sealed; only the rest is read now.
+    const entries = [...treeEntries(opt, { skip: (rel) => linked.has(rel) }), ...(await linkedEntries(state))].sort((a, b) => Buffer.compare(Buffer.from(a.path), Buffer.from(b.path)));
     const lines = treeLines(entries);
     const digest = digestOfLines(lines);
     writeFileSync(join(state.building, ENTRIES_FILE), lines, { mode: 0o444 });

@@ -17,6 +17,8 @@ export interface LocalState {
   script: string;
   /** The cache entries this build uses, by repo: built now or found. */
   repos: Record<string, { cache: string; built: boolean; ms: number }>;
+  /** Cache entries hard-linked into the image, at `opt/unibox/<rel>`: scanned and digested when they were made. */
+  linked: { rel: string; entry: string }[];
   /** Set by the seal step. */
   sealed?: { id: string; dir: string; treeDigest: string; created: string };
   startedOn: string;

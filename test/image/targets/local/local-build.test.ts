@@ -162,7 +162,9 @@ describe("the local image target", () => {
   });
 
   it("stops at the secret scan naming each file, and leaves no image behind", async () => {
-    write("apps/worker/.aws/credentials", "[default]\naws_access_key_id = AKIAQWERTYUIOPASDFGH\naws_secret_access_key = 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\n");
+    // Made at run time: this repo holds no key-shaped text for scanners (ours included) to trip on.
+    const keyId = ["AKIA", "QWERTYUIOPASDFGH"].join("");
+    write("apps/worker/.aws/credentials", `[default]\naws_access_key_id = ${keyId}\naws_secret_access_key = ${"q1w2e3r4t5".repeat(4)}\n`);
     commitAll(root, "oops, a credential");
     const before = images();
     const r = await build();
