@@ -18,9 +18,13 @@ echo
 echo "== unibox plan (production box of api.web on a 4-vCPU instance)"
 unibox plan --tags-file examples/tags/production-api-web.json --cpus 4
 echo
-echo "== unibox boot: the whole stack, supervised by runit, under $prefix"
+echo "== unibox image build: every repo at its commit, built, with the runtime and unibox, sealed with provenance"
+unibox image build
+image=$(unibox image build --json | node -e 'process.stdout.write(JSON.parse(require("fs").readFileSync(0, "utf8")).id)')
+echo
+echo "== unibox boot --image $image: the whole stack from the image, supervised by runit, under $prefix"
 mkdir -p "$prefix" && chmod 755 .unibox .unibox/review "$prefix"   # postgres and www-data reach their state dirs
-unibox boot --tags-file examples/tags/review.json --port-offset "$offset" --prefix "$prefix" --wait 120
+unibox boot --image "$image" --tags-file examples/tags/review.json --port-offset "$offset" --prefix "$prefix" --wait 120
 echo
 unibox status --prefix "$prefix"
 
@@ -43,7 +47,8 @@ curl -sS -w ' (HTTP %{http_code})\n' "$health"
 
 cat <<DONE
 
-The review box is up: $url
+The review box is up, from image $image: $url
+  images:   npx unibox image ls      verify: npx unibox image verify $image
   health:   $health
   status:   npx unibox status --prefix $prefix
   restart:  npx unibox restart api.web --prefix $prefix     (one replica at a time, no request lost)
