@@ -136,11 +136,11 @@ export default async function benchImage() {
 function buildRepoAlone(root, name) {
   const dir = mkdtempSync(join(tmpdir(), "unibox-bench-repo-"));
   chmodSync(dir, 0o755);
-  const cache = join(root, ".unibox/cache/npm");
+  const cache = join(root, ".unibox/cache/npm-unibox-build");
   try {
     const t0 = now();
-    sh("sh", ["-c", `git -C "${root}" archive HEAD:apps/${name} | tar -x -C "${dir}" && chown -R unibox: "${dir}"`]);
-    sh("setpriv", ["--reuid=unibox", "--regid=unibox", "--init-groups", "env", "-i", `HOME=${dir}`, `PATH=${process.env.PATH}`, `npm_config_cache=${cache}`, "sh", "-c", `cd "${dir}" && npm ci --omit=dev --no-audit --no-fund --loglevel=error`]);
+    sh("sh", ["-c", `git -C "${root}" archive HEAD:apps/${name} | tar -x -C "${dir}" && chown -R unibox-build: "${dir}"`]);
+    sh("setpriv", ["--reuid=unibox-build", "--regid=unibox-build", "--init-groups", "env", "-i", `HOME=${dir}`, `PATH=${process.env.PATH}`, `npm_config_cache=${cache}`, "sh", "-c", `cd "${dir}" && npm ci --omit=dev --no-audit --no-fund --loglevel=error`]);
     return now() - t0;
   } finally {
     rmSync(dir, { recursive: true, force: true });

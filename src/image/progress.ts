@@ -37,7 +37,7 @@ export async function liveReporter(steps: StepRef[]): Promise<{ reporter: Report
     let reject!: (e: unknown) => void;
     const promise = new Promise<void>((res, rej) => ((resolve = res), (reject = rej)));
     promise.catch(() => undefined);
-    return { promise, resolve, reject, task: undefined as Task | undefined, pending: "" };
+    return { promise, resolve, reject, task: undefined as Task | undefined, pending: "", title: "" };
   });
   const index = (s: StepRef) => steps.findIndex((x) => x.name === s.name);
   const list = new Listr(
@@ -46,6 +46,8 @@ export async function liveReporter(steps: StepRef[]): Promise<{ reporter: Report
       task: async (_ctx: unknown, task: Task) => {
         gates[i].task = task;
         if (gates[i].pending) task.output = gates[i].pending;
+        // A step that finished before the list reached it: its title with its time all the same.
+        if (gates[i].title) task.title = gates[i].title;
         await gates[i].promise;
       },
     })),
@@ -64,7 +66,8 @@ export async function liveReporter(steps: StepRef[]): Promise<{ reporter: Report
     stepFinished(s, outcome, ms, error) {
       const g = gates[index(s)];
       if (!g) return;
-      if (g.task) g.task.title = `${s.name}: ${s.title} (${secs(ms)})`;
+      g.title = `${s.name}: ${s.title} (${secs(ms)})`;
+      if (g.task) g.task.title = g.title;
       if (outcome === "done") g.resolve();
       else g.reject(error instanceof Error ? error : new Error(`${outcome}`));
     },

@@ -16,7 +16,8 @@ export interface ScriptRun {
 /** Runs the script; throws a RuntimeFailure naming the failed phase with its log lines as details. */
 export async function runScript(run: ScriptRun): Promise<void> {
   const lines: string[] = [];
-  const child = execa("bash", [run.file], {
+  // TERM when unibox dies, even by -9: the script's trap then stops its running phase, whole.
+  const child = execa("setpriv", ["--pdeathsig", "TERM", "--", "bash", run.file], {
     // Only what the script needs: the builder's own environment (cloud credentials, tokens) stays out of build steps.
     env: { ...run.env, UNIBOX_PHASES: run.phases.join(" ") },
     extendEnv: false,

@@ -142,6 +142,48 @@ export async function runSteps<S>(steps: Step<S>[], state: S, options: RunOption
   return records;
 }
 
+/**
+ * One step made of steps that need nothing from each other, run side by side (a repo's build and unibox's
+ * install): the first to fail cancels the others, whose runs are awaited before it is reported; the cleanups
+ * run as the runner runs any, last child first.
+ */
+export function concurrently<S>(name: string, title: string, children: Step<S>[]): Step<S> {
+  return {
+    name,
+    title,
+    async run(state, ctx) {
+      const inner = new AbortController();
+      const stop = () => inner.abort(ctx.signal.reason);
+      ctx.signal.addEventListener("abort", stop, { once: true });
+      let first: { child: string; error: unknown } | undefined;
+      await Promise.all(
+        children.map((child) =>
+          child.run(state, { signal: inner.signal, progress: (m) => ctx.progress(`${child.name}: ${m}`) }).catch((error: unknown) => {
+            first ??= { child: child.name, error };
+            inner.abort(error);
+          }),
+        ),
+      );
+      ctx.signal.removeEventListener("abort", stop);
+      if (first) {
+        const cause = first.error as { message?: string; details?: unknown };
+        throw Object.assign(new Error(`${first.child}: ${cause?.message ?? String(first.error)}`, { cause: first.error }), { details: cause?.details });
+      }
+    },
+    async cleanup(state, ctx) {
+      const failures: unknown[] = [];
+      for (const child of [...children].reverse()) {
+        if (!child.cleanup) continue;
+        await child.cleanup(state, ctx).catch((e: unknown) => failures.push(e));
+      }
+      if (failures.length === 1) throw failures[0];
+      if (failures.length > 1) {
+        throw new CleanupFailure(failures.map(errorText).join("; "), failures.flatMap((f) => (f instanceof CleanupFailure ? f.manual : [])));
+      }
+    },
+  };
+}
+
 function errorText(error: unknown): string {
   if (error instanceof Error) return error.message;
   return String(error);

@@ -3,9 +3,12 @@
 import { execa } from "execa";
 import { existsSync } from "node:fs";
 
-/** `dst` becomes a copy of `src` whose files are hard links to src's: same inodes, no data copied. */
+/**
+ * `dst` becomes a copy of `src` whose files are hard links to src's: same inodes, no data copied. The copy dies
+ * with unibox (a build killed with -9 must not leave it filling a folder the next build is removing).
+ */
 export async function linkTree(src: string, dst: string): Promise<void> {
-  await execa("cp", ["-al", "--", src, dst]);
+  await execa("setpriv", ["--pdeathsig", "KILL", "--", "cp", "-al", "--", src, dst]);
 }
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { BuildFailure, CleanupFailure, runSteps, type Reporter, type Step } from "../../src/image/runner.js";
+import { BuildFailure, CleanupFailure, concurrently, runSteps, type Reporter, type Step } from "../../src/image/runner.js";
 
 // A step that records its run and cleanup in a shared log; `fail` makes its run throw after it "created" something.
 function step(name: string, log: string[], opts: { fail?: boolean; cleanupFails?: boolean; onRun?: () => void | Promise<void> } = {}): Step<{ log: string[] }> {
@@ -96,5 +96,34 @@ describe("the step runner", () => {
     const talky: Step<object> = { name: "t", title: "talk", run: async (_s, ctx) => ctx.progress("half way"), cleanup: async () => { throw new Error("no"); } };
     await runSteps([talky], {}, { reporter }).catch(() => undefined);
     expect(events).toEqual(["start t", "progress t: half way", "done t", "cleanup failed t"]);
+  });
+
+  it("runs independent steps side by side, the first failure cancelling the others, and cleans up all of them", async () => {
+    const log: string[] = [];
+    let slowSawCancel = false;
+    const slow: Step<{ log: string[] }> = {
+      name: "slow",
+      title: "a slow one",
+      run: (_s, ctx) =>
+        new Promise<void>((resolve, reject) => {
+          log.push("run slow");
+          const timer = setTimeout(resolve, 5000);
+          ctx.signal.addEventListener("abort", () => {
+            clearTimeout(timer);
+            slowSawCancel = true;
+            reject(new Error("stopped"));
+          });
+        }),
+      cleanup: async () => void log.push("cleanup slow"),
+    };
+    const both = concurrently("build", "both at once", [slow, step("fast", log, { fail: true })]);
+    const t0 = Date.now();
+    const err = (await runSteps([step("a", log), both], { log }).catch((e: unknown) => e)) as BuildFailure;
+    expect(Date.now() - t0).toBeLessThan(4000);
+    expect(slowSawCancel).toBe(true);
+    expect(err.step).toBe("build");
+    expect(err.message).toBe("build failed at step build (both at once): fast: fast broke");
+    expect(err.details[0]).toBe("  | last line of fast");
+    expect(log).toEqual(["run a", "run slow", "run fast", "cleanup fast", "cleanup slow", "cleanup a"]);
   });
 });

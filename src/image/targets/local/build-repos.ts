@@ -43,7 +43,7 @@ async function buildInto(state: LocalState, repo: ResolvedRepo, cache: string, c
   mkdirSync(tmp, { recursive: true, mode: 0o755 });
   writeFileSync(join(tmp, "pid"), String(process.pid));
   try {
-    await runScript({ file: state.script, phases: ["repos"], env: { ...scriptEnv(state, tmp, buildUserNpmCache(state)), UNIBOX_REPOS: repo.name }, signal: ctx.signal, progress: ctx.progress });
+    await runScript({ file: state.script, phases: ["repos"], env: { ...scriptEnv(state, tmp, await buildUserNpmCache(state)), UNIBOX_REPOS: repo.name }, signal: ctx.signal, progress: ctx.progress });
     await commitCacheEntry(join(tmp, "opt/unibox/apps", repo.name), cache);
   } finally {
     await removeTree(tmp);

@@ -2,7 +2,7 @@
 // base, its runtimes are baked), by the same provisioning script the AWS targets run.
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { runSteps } from "../../runner.js";
+import { concurrently, runSteps } from "../../runner.js";
 import { findByFingerprint, type Store } from "../../store.js";
 import type { BaseImage, BuildInput, BuiltImage, Target } from "../../types.js";
 import { buildRepos, repoCacheDir } from "./build-repos.js";
@@ -17,7 +17,18 @@ import { checkPackages, createUsers } from "./users-and-packages.js";
 import { writeStack } from "./write-stack.js";
 
 /** The steps in order: each one file, each named in a failure. */
-export const LOCAL_STEPS = [prepare, stageSources, createUsers, checkPackages, placeRuntimes, buildRepos, installUnibox, writeStack, scanSecretsStep, seal];
+export const LOCAL_STEPS = [
+  prepare,
+  stageSources,
+  createUsers,
+  checkPackages,
+  placeRuntimes,
+  // Independent, and each mostly waits (npm, the disk): side by side, a rebuild pays little more than its repos.
+  concurrently("build", "build each repo at its commit, and install unibox, side by side", [buildRepos, installUnibox]),
+  writeStack,
+  scanSecretsStep,
+  seal,
+];
 
 /** The host's OS as the base: `host:debian-12`, named by /etc/os-release. */
 export function hostBase(osRelease = "/etc/os-release"): BaseImage {

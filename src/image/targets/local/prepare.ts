@@ -3,6 +3,7 @@ import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileS
 import { join } from "node:path";
 import type { Step } from "../../runner.js";
 import { ensureStore, type Store } from "../../store.js";
+import { pollUntil } from "../../../shared/poll.js";
 import { removeTree } from "../../tree-ops.js";
 import type { LocalState } from "./state.js";
 
@@ -42,8 +43,10 @@ export async function removeAbandoned(store: Store, progress: (m: string) => voi
     removed.push(dir);
     if (dryRun) continue;
     progress(`removing ${dir}, left by a build that was killed`);
-    // Not this build's to fail on: a leftover that cannot go now is tried again by the next build.
-    await removeTree(dir).catch((err: Error) => progress(`could not remove ${dir}: ${err.message}`));
+    // What the killed build had started may still be finishing (for a moment): try again, within a bound. Not
+    // this build's to fail on: a leftover that cannot go now is tried again by the next build.
+    const gone = await pollUntil(() => removeTree(dir).then(() => true, () => false), 10_000, 200);
+    if (!gone) progress(`could not remove ${dir} yet (something still writes in it); the next build tries again`);
   }
   return removed;
 }

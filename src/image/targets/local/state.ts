@@ -1,5 +1,6 @@
 // What the local target's steps share while one build runs.
-import { chownSync, mkdirSync } from "node:fs";
+import { chmodSync, mkdirSync, statSync } from "node:fs";
+import { execa } from "execa";
 import { lookupUser } from "../../../runtime/users.js";
 import type { Store } from "../../store.js";
 import type { BuildInput } from "../../types.js";
@@ -37,15 +38,19 @@ export function scriptEnv(state: LocalState, root: string, npmCache?: string): R
 }
 
 /**
- * The npm cache build steps share between builds: `<store>/cache/npm`, the build user's (steps run as that user
- * when unibox runs as root). Downloads are then made once per store, not once per build.
+ * The npm cache build steps share between builds: `<store>/cache/npm-<build user>`, that user's alone (steps run as
+ * it when unibox runs as root). Downloads are then made once per store, not once per build. A cache some other
+ * user came to own (an older unibox's build user) is given back to the build user whole.
  */
-export function buildUserNpmCache(state: LocalState): string {
-  const dir = state.store.cacheDir("npm");
+export async function buildUserNpmCache(state: LocalState): Promise<string> {
+  const user = state.input.recipe.buildUser;
+  const dir = state.store.cacheDir(`npm-${user}`);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   if (process.getuid?.() === 0) {
-    const user = lookupUser(state.input.recipe.buildUser, "the build steps");
-    chownSync(dir, user.uid, user.gid);
+    const info = lookupUser(user, "the build steps");
+    const st = statSync(dir);
+    if (st.uid !== info.uid || st.gid !== info.gid) await execa("chown", ["-R", "--", `${info.uid}:${info.gid}`, dir]);
+    chmodSync(dir, 0o700);
   }
   return dir;
 }

@@ -1,5 +1,6 @@
 // Steps create-users and check-packages: the host is the local target's base, so the users the roles name are
 // created on it (only those missing, as system users), and the OS packages must already be installed.
+import { readFileSync } from "node:fs";
 import { execa } from "execa";
 import { RuntimeFailure } from "../../../errors.js";
 import { runScript } from "../../run-script.js";
@@ -14,6 +15,8 @@ export const createUsers: Step<LocalState> = {
       ctx.progress("not root: no users created; build steps run as you");
       return;
     }
+    const passwd = new Set(readFileSync("/etc/passwd", "utf8").split("\n").map((l) => l.split(":")[0]));
+    if (state.input.recipe.serviceUsers.every((u) => passwd.has(u))) return;
     // The host is the base: its users are the image's (UNIBOX_ROOT=/ for this phase alone).
     await runScript({ file: state.script, phases: ["users"], env: scriptEnv(state, "/"), signal: ctx.signal, progress: ctx.progress });
   },
