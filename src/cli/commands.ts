@@ -55,6 +55,11 @@ function planInput(i: Input) {
   };
 }
 
+/** What each group of commands is for, in `unibox --help`. */
+export const GROUP_SUMMARIES: Record<string, string> = {
+  image: "bake the stack into one image (build), and list, verify or scan images",
+};
+
 /** `--store`: where local images live. */
 const storeOption = () => new Option("--store <dir>", "the local image store (default: .unibox/ in the stack root)");
 

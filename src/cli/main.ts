@@ -6,7 +6,7 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 import { Command, CommanderError } from "commander";
 import type { CommandResult } from "../commands/result.js";
 import { EXIT, UniboxError } from "../errors.js";
-import { COMMANDS, groupOptions, type CommandSpec } from "./commands.js";
+import { COMMANDS, GROUP_SUMMARIES, groupOptions, type CommandSpec } from "./commands.js";
 import { Input } from "./input.js";
 
 const EXIT_CODES_HELP = `
@@ -36,7 +36,7 @@ export function buildProgram(onRun: OnRun): Command {
     for (const word of words.slice(0, -1)) {
       let group = groups.get(word);
       if (!group) {
-        group = program.command(word).description(`${word} commands`).exitOverride().showSuggestionAfterError(true);
+        group = program.command(word).description(GROUP_SUMMARIES[word] ?? `${word} commands`).exitOverride().showSuggestionAfterError(true);
         group.addHelpText("after", EXIT_CODES_HELP);
         groups.set(word, group);
       }
