@@ -51,10 +51,12 @@ export async function imageBuild(options: ImageBuildOptions): Promise<ImageBuild
   const fp = fingerprint({ recipe, target: target.name, unibox: { version, digest: payloadDigest() } });
   const buildId = newBuildId();
   const manifest = buildManifest({ id: target.name === "local" ? localImageId(fp) : buildId, fingerprint: fp, target: target.name, recipe, uniboxVersion: version });
-  const input: BuildInput = { buildId, fingerprint: fp, recipe, manifest, provisionScript: renderProvisionScript({ buildId, fingerprint: fp, recipe, manifest, provisionScript: "" }, { poweroff: target.name === "ec2", uniboxPackage: options.uniboxPackage }) };
+  const unrendered: BuildInput = { buildId, fingerprint: fp, recipe, manifest, provisionScript: "" };
 
+  // Reuse first: a no-op rebuild renders no script.
   const existing = await target.findByFingerprint(fp, silent);
-  if (existing) return { kind: "reused", image: existing, input };
+  if (existing) return { kind: "reused", image: existing, input: unrendered };
+  const input: BuildInput = { ...unrendered, provisionScript: renderProvisionScript(unrendered, { poweroff: target.name === "ec2", uniboxPackage: options.uniboxPackage }) };
   if (options.dryRun) return { kind: "dry-run", input, ...target.describe(input) };
 
   if (target.name !== "local" && !options.uniboxPackage) {

@@ -86,6 +86,8 @@ export function stackFiles(root: string, include: string[] = []): string[] {
   const walk = (rel: string) => {
     for (const name of readdirSync(join(root, rel)).sort()) {
       const path = `${rel}/${name}`;
+      // A repo inside an included folder: its history holds what was deleted, secrets included.
+      if (name === ".git") throw new UsageError(`${path} would be baked: a git repository's own folder holds its whole history`, { details: ["Leave it out of image.yaml's include, or move the nested repo elsewhere."] });
       const st = lstatSync(join(root, path));
       if (st.isDirectory()) walk(path);
       else if (st.isFile()) out.push(path);

@@ -1,8 +1,9 @@
 // The local image store (`--store`, default `<stack root>/.unibox`): sealed images by id, the per-repo build
 // cache, and the temporary dirs of builds in progress. An image appears under its id only when sealed (a
 // rename), so a killed build leaves nothing `image ls` shows or a later build reuses.
-import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
+import { realPath } from "../runtime/paths.js";
 import { checkNotWritableByOthers } from "../runtime/reachable.js";
 import { RuntimeFailure, UsageError } from "../errors.js";
 import type { Manifest } from "./types.js";
@@ -45,7 +46,9 @@ export const STATEMENT_FILE = "provenance.intoto.json";
 export const ENTRIES_FILE = "tree.entries";
 
 export function openStore(root: string): Store {
-  const abs = resolve(root);
+  // Every symlink on the way resolved once, here: what is checked is what is used, not re-read through a link
+  // someone could repoint in between.
+  const abs = realPath(root);
   const imagesDir = join(abs, "images");
   return {
     root: abs,
@@ -60,7 +63,13 @@ export function openStore(root: string): Store {
 
 /** Makes the store's folders (0755: service users must reach the baked checkouts through them). */
 export function ensureStore(store: Store): void {
-  for (const dir of [store.root, store.imagesDir, store.cacheDir("repos")]) mkdirSync(dir, { recursive: true, mode: 0o755 });
+  for (const dir of [store.root, store.imagesDir]) mkdirSync(dir, { recursive: true, mode: 0o755 });
+  // The cache can be passed through (a build step reaches its own checkout in it) but not listed: no build
+  // finds another's checkout there. Its entries reach images as hard links, which need no way through it.
+  for (const dir of [store.cacheDir(), store.cacheDir("repos")]) {
+    mkdirSync(dir, { recursive: true, mode: 0o711 });
+    chmodSync(dir, 0o711);
+  }
 }
 
 /** Every sealed image, newest first; a folder whose image.json is missing or unreadable is skipped. */

@@ -16,12 +16,13 @@ export async function linkTree(src: string, dst: string): Promise<void> {
  * `except` subtrees (hard links of cache entries, sealed when they were made: walking them again costs time).
  */
 export async function sealTree(dir: string, except: string[] = []): Promise<void> {
+  // Set-id bits go too: a setgid directory would hand its group to whatever is made in it.
   if (except.length === 0) {
-    await execa("chmod", ["-R", "a-w", "--", dir]);
+    await execa("chmod", ["-R", "a-w,ug-s", "--", dir]);
     return;
   }
   const prune = except.flatMap((p, i) => [...(i ? ["-o"] : []), "-path", p]);
-  await execa("find", [dir, "(", ...prune, ")", "-prune", "-o", "-exec", "chmod", "a-w", "{}", "+"]);
+  await execa("find", [dir, "(", ...prune, ")", "-prune", "-o", "-exec", "chmod", "a-w,ug-s", "{}", "+"]);
 }
 
 /** Removes `dir` whole, sealed or not; rm does not follow symlinks. Directories only are made writable: files may be shared by hard links. */

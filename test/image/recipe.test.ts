@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it, onTestFinished } from "vitest";
@@ -70,6 +70,9 @@ describe("the stack files an image bakes", () => {
     rmSync(join(root, "support/shadow"));
     symlinkSync("missing", join(root, "support/dangling"));
     expect(() => stackFiles(root, ["support"])).toThrow("support/dangling is a symlink to nothing");
+    rmSync(join(root, "support/dangling"));
+    mkdirSync(join(root, "support/vendored/.git"), { recursive: true });
+    expect(() => stackFiles(root, ["support"])).toThrow("support/vendored/.git would be baked: a git repository's own folder holds its whole history");
   });
 });
 

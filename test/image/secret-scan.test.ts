@@ -209,6 +209,8 @@ const rules: Row[] = [
     found: [["apps/api/billing.py", "stripe-secret-key"]],
     secret: (f) => /s[k]_live_[^"]+/.exec(f["apps/api/billing.py"] as string)![0],
   },
+  { name: "an Anthropic API key in a config file", files: () => ({ "apps/api/ai.js": `const key = "${["sk", "-ant-api03-", pick(ALNUM, 40)].join("")}";\n` }), found: [["apps/api/ai.js", "ai-api-key"]] },
+  { name: "an OpenAI project key in a config file", files: () => ({ "apps/api/ai.py": `KEY = '${["sk", "-proj-", pick(ALNUM, 48)].join("")}'\n` }), found: [["apps/api/ai.py", "ai-api-key"]] },
   { name: "a live Stripe restricted key", files: () => ({ "apps/api/billing.rb": `Stripe.api_key = '${stripeKey("rk")}'\n` }), found: [["apps/api/billing.rb", "stripe-secret-key"]] },
   { name: "a GitLab personal access token", files: () => ({ ".gitlab-ci.yml": `variables:\n  TOKEN_FOR_RELEASE: ${gitlabToken()}\n` }), found: [[".gitlab-ci.yml", "gitlab-token"]] },
   { name: "an npm access token", files: () => ({ "scripts/publish.sh": `NPM_TOKEN=${npmToken()} npm publish\n` }), found: [["scripts/publish.sh", "npm-token"]] },

@@ -501,6 +501,12 @@ const cases: BrokenCase[] = [
     message: "user: expected an unprivileged user",
   },
   {
+    name: "reports a role that runs as the image build's own user",
+    files: role("command: x\nuser: unibox-build\n"),
+    at: "roles/api.yaml:2:7",
+    message: "unibox-build is the image build's own user",
+  },
+  {
     name: 'reports a runtime named "__proto__", which a parsed map would drop in silence',
     files: { "image/image.yaml": `base: host\nruntimes:\n  node: "20"\n  __proto__: "1"\n${IMAGE_REPO}` },
     at: "image/image.yaml:4:3",

@@ -22,6 +22,7 @@ export const imageSchema = z.strictObject({
     .string()
     .regex(/^[a-z_][a-z0-9_-]*$/)
     .refine((u) => u !== "root", { error: "expected an unprivileged user: the services run as it, and root is not one" })
+    .refine((u) => u !== "unibox-build", { error: "unibox-build is the image build's own user: services must not run as it" })
     .optional(),
   packages: z.array(z.string().min(1)).optional(),
   runtimes: z.record(z.string(), z.union([z.string(), z.number()]).transform(String)).optional(),

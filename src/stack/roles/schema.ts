@@ -89,7 +89,11 @@ export const componentSchema = z.strictObject(componentShape);
 export const roleSchema = z.strictObject({
   description: z.string().optional(),
   repo: z.string().min(1).optional(),
-  user: z.string().regex(/^[a-z_][a-z0-9_-]*$/, { error: "expected a user name" }).optional(),
+  user: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_-]*$/, { error: "expected a user name" })
+    .refine((u) => u !== "unibox-build", { error: "unibox-build is the image build's own user: a service running as it could reach the next build" })
+    .optional(),
   modes: z.array(z.enum(MODES)).min(1).optional(),
   needs: z.array(z.string()).optional(),
   components: z.record(z.string(), componentSchema).optional(),

@@ -10,6 +10,7 @@ import { execa } from "execa";
 import { afterEach, describe, expect, it } from "vitest";
 import { renderProvisionScript } from "../../../src/image/provision/render.js";
 import type { BuildInput, ResolvedRepo } from "../../../src/image/types.js";
+import { cwdOf, listProcesses } from "../../../src/runtime/processes.js";
 import { pollUntil } from "../../../src/shared/poll.js";
 import { buildInputFixture } from "./fixture.js";
 
@@ -188,15 +189,15 @@ describe("phases repos and stack", () => {
     const root = tempDir("root");
     const sources = tempDir("sources");
     stage(sources, "web", repo.dir, repo.commits[1]);
-    const input = inputWith([{ name: "web", url: "./apps/web", ref: "HEAD", commit: repo.commits[1], localPath: repo.dir, build: ['echo "$HOME" > home; cut -d" " -f4 /proc/self/stat > pid; exec sleep 30'] }]);
+    const input = inputWith([{ name: "web", url: "./apps/web", ref: "HEAD", commit: repo.commits[1], localPath: repo.dir, build: ['echo "$HOME" > home; exec sleep 30'] }]);
     const file = join(tempDir("script"), "provision.sh");
     writeFileSync(file, renderProvisionScript(input, { poweroff: false }));
     const child = execa("bash", [file], { env: { UNIBOX_ROOT: root, UNIBOX_SOURCES: sources, UNIBOX_PHASES: "repos" }, reject: false, stdin: "ignore" });
-    const pidFile = join(root, "opt/unibox/apps/web/pid");
-    expect(await pollUntil(() => existsSync(pidFile) && readFileSync(pidFile, "utf8").endsWith("\n"), 10_000, 20)).toBe(true);
-    // The step runs in a PID namespace of its own: `$$` would be 1 there; /proc (the host's) gives the host pid.
-    const stepPid = Number(readFileSync(pidFile, "utf8"));
-    expect(stepPid).toBeGreaterThan(1);
+    // The step runs in PID and mount namespaces of its own: found by its working directory, from outside.
+    const checkout = join(root, "opt/unibox/apps/web");
+    const sleeping = () => listProcesses(["sleep"]).filter((p) => cwdOf(p.pid) === checkout);
+    expect(await pollUntil(() => sleeping().length === 1, 10_000, 20)).toBe(true);
+    const stepPid = sleeping()[0].pid;
     child.kill("SIGTERM");
     const result = await child;
     expect(result.exitCode).toBe(143);

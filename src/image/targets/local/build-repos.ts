@@ -39,7 +39,7 @@ export const buildRepos: Step<LocalState> = {
 
 // Built under a temporary root, then renamed into the cache: a killed build never leaves a half entry there.
 async function buildInto(state: LocalState, repo: ResolvedRepo, cache: string, ctx: Parameters<Step<LocalState>["run"]>[1]): Promise<void> {
-  const tmp = state.store.cacheDir("repos", `.tmp-${state.input.buildId}-${repo.name}`);
+  const tmp = state.store.cacheDir("repos", `.tmp-${state.input.buildId}-${state.token}-${repo.name}`);
   mkdirSync(tmp, { recursive: true, mode: 0o755 });
   writeFileSync(join(tmp, "pid"), String(process.pid));
   try {

@@ -4,7 +4,7 @@
 import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { execa } from "execa";
 import { RuntimeFailure } from "../../../errors.js";
-import { join } from "node:path";
+import { dirname, isAbsolute, join, resolve } from "node:path";
 import { scanSecrets, type SecretFinding } from "../../secret-scan.js";
 import { parseTreeLines, treeEntries, treeLines, type TreeEntry } from "../../tree-digest.js";
 import { linkTree, removeTree, sealTree } from "../../tree-ops.js";
@@ -32,6 +32,7 @@ export async function sealCacheEntry(entry: string): Promise<CacheMeta> {
       });
     }
   }
+  await refuseLinksOut(entry);
   await sealTree(entry);
   const meta: CacheMeta = { lines: treeLines(treeEntries(entry)), findings: scanSecrets(entry) };
   writeFileSync(`${metaFile(entry)}.tmp`, JSON.stringify(meta), { mode: 0o444 });
@@ -94,5 +95,21 @@ export async function commitCacheEntry(tmp: string, entry: string): Promise<void
   } catch (err) {
     await removeTree(entry);
     throw err;
+  }
+}
+
+// A symlink baked into a checkout is digested as its text only: one pointing out of the checkout (to /tmp, to
+// the build user's npm cache) would let what it names change after the seal, unseen by `image verify`.
+async function refuseLinksOut(entry: string): Promise<void> {
+  const { stdout } = await execa("find", [entry, "-type", "l", "-printf", "%p\\0%l\\0"], { stripFinalNewline: false });
+  const parts = stdout.split("\0");
+  for (let i = 0; i + 1 < parts.length; i += 2) {
+    const [link, target] = [parts[i], parts[i + 1]];
+    const to = isAbsolute(target) ? target : resolve(dirname(link), target);
+    if (isAbsolute(target) || (to !== entry && !to.startsWith(`${entry}/`))) {
+      throw new RuntimeFailure(`${link} is a symlink to ${target}, outside the checkout: what it names could change after the image is sealed`, {
+        details: ["Make it a relative link inside the repo, or copy what it names in a build step."],
+      });
+    }
   }
 }

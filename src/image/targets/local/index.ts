@@ -1,5 +1,6 @@
 // The local target: images are folders in a store on this machine, built on the host itself (its OS is the
 // base, its runtimes are baked), by the same provisioning script the AWS targets run.
+import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { concurrently, runSteps } from "../../runner.js";
@@ -50,7 +51,7 @@ export function hostBase(osRelease = "/etc/os-release"): BaseImage {
 function initialState(input: BuildInput, store: Store): LocalState {
   const building = store.buildingDir(input.buildId);
   const sources = store.cacheDir(`.sources-${input.buildId}`);
-  return { input, store, building, tree: join(building, "tree"), sources, script: join(sources, "provision.sh"), repos: {}, linked: [], startedOn: new Date().toISOString() };
+  return { input, store, building, tree: join(building, "tree"), sources, script: join(sources, "provision.sh"), repos: {}, linked: [], token: randomBytes(16).toString("hex"), startedOn: new Date().toISOString() };
 }
 
 export function localTarget(store: Store): Target {

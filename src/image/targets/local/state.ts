@@ -20,6 +20,8 @@ export interface LocalState {
   repos: Record<string, { cache: string; built: boolean; ms: number }>;
   /** Cache entries hard-linked into the image, at `opt/unibox/<rel>`: scanned and digested when they were made. */
   linked: { rel: string; entry: string }[];
+  /** 128 random bits in the names of this build's folders in the cache, which no other build can list or guess. */
+  token: string;
   /** Set by the seal step. */
   sealed?: { id: string; dir: string; treeDigest: string; created: string };
   startedOn: string;

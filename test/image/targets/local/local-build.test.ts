@@ -187,6 +187,18 @@ describe("the local image target", () => {
     expect(readdirSync(join(store, "cache/repos")).filter((n) => n.startsWith("."))).toEqual([]);
   }, 60_000);
 
+  it("refuses a checkout holding a symlink out of it, and seals away a setgid bit a build step set", async () => {
+    write("image/image.yaml", IMAGE("ln -s /etc/hostname host-name"));
+    const r = await build();
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/host-name is a symlink to \/etc\/hostname, outside the checkout/);
+    expect(readdirSync(join(store, "images")).filter((n) => n.startsWith("."))).toEqual([]);
+    write("image/image.yaml", IMAGE("mkdir shared && chmod 2775 shared && echo worker > built.txt"));
+    const ok = await buildJson();
+    const st = statSync(join(store, "images", ok.id, "tree/opt/unibox/apps/worker/shared"));
+    expect(st.mode & 0o7777).toBe(0o555);
+  }, 60_000);
+
   it("cancels on SIGTERM, unwinding every cleanup: no half image, no build step left running", async () => {
     write("image/image.yaml", IMAGE("sleep 30"));
     const before = images();
