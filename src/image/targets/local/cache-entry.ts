@@ -52,8 +52,20 @@ export async function cacheMeta(entry: string): Promise<CacheMeta> {
   return sealCacheEntry(entry);
 }
 
-/** Hard-links the cache entry into the image at `opt/unibox/<rel>`, remembering it for the scan and the seal. */
+/**
+ * Hard-links the cache entry into the image at `opt/unibox/<rel>`, remembering it for the scan and the seal. An
+ * entry that is no longer as it was sealed (something in it not root's, or writable) is not linked: its files
+ * would be baked without being hashed or scanned again.
+ */
 export async function linkEntry(state: LocalState, entry: string, rel: string): Promise<void> {
+  if (process.getuid?.() === 0) {
+    const changed = await execa("find", [entry, "(", "!", "-uid", "0", "-o", "!", "-type", "l", "-perm", "/0222", ")", "-print", "-quit"]);
+    if (changed.stdout.trim()) {
+      throw new RuntimeFailure(`the cached build ${entry} was changed after it was sealed: ${changed.stdout.trim()} is not root's read-only file`, {
+        details: [`Remove it (rm -rf ${entry}; the next build makes it again) and find out who could write the store.`],
+      });
+    }
+  }
   await linkTree(entry, join(state.tree, "opt/unibox", rel));
   state.linked.push({ rel, entry });
 }

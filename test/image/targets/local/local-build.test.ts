@@ -1,7 +1,7 @@
 // The local target for real: a stack in a git work tree is baked into the store, reused, rebuilt one repo at a
 // time, verified, refused when it holds a secret or a step fails, cancelled, killed, and booted from.
 import { spawn } from "node:child_process";
-import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -112,6 +112,20 @@ describe("the local image target", () => {
     const ls = await runJson(["image", "ls", "--root", root, "--store", store]);
     expect(ls.images.map((i: { id: string }) => i.id)).toEqual([second.id, first.id]);
     first = second;
+  }, 60_000);
+
+  it("refuses to link a cached build that was changed after it was sealed", async () => {
+    const cached = join(store, "cache/repos", readdirSync(join(store, "cache/repos")).find((n) => n.startsWith("web-"))!);
+    chownSync(join(cached, "server.js"), 65534, 65534);
+    write("roles/worker.yaml", "repo: worker\ncommand: sleep 200000\n");
+    try {
+      const r = await build();
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain(`the cached build ${cached} was changed after it was sealed: ${join(cached, "server.js")} is not root's read-only file`);
+    } finally {
+      chownSync(join(cached, "server.js"), 0, 0);
+      write("roles/worker.yaml", "repo: worker\ncommand: sleep 100000\n");
+    }
   }, 60_000);
 
   it("boots a box from the image: the baked checkout and runtime, not the working tree", async () => {
