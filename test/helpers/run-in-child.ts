@@ -48,3 +48,36 @@ export function runCliInChild(args: string[], options: { user?: string; seconds?
 export function canReadSources(user: string): boolean {
   return spawnSync("runuser", ["-u", user, "--", "test", "-r", `${REPO}/src/cli/main.ts`]).status === 0;
 }
+
+// The same loader, calling one exported function of a source module and printing its result (or its error) as JSON.
+const CALL_SCRIPT = `
+const { createServer } = await import("vite");
+const server = await createServer({ configFile: false, logLevel: "silent", appType: "custom", cacheDir: process.env.UNIBOX_TEST_VITE_CACHE,
+  optimizeDeps: { noDiscovery: true, include: [] }, server: { middlewareMode: true, hmr: false, ws: false } });
+let out;
+try {
+  const m = await server.ssrLoadModule(process.env.UNIBOX_TEST_MODULE);
+  try { out = { result: m[process.env.UNIBOX_TEST_FN](...JSON.parse(process.env.UNIBOX_TEST_ARGS)) }; }
+  catch (e) { out = { error: { name: e.name, message: e.message } }; }
+} finally { await server.close(); }
+process.stdout.write(JSON.stringify(out));`;
+
+/**
+ * `fn(...args)` of the source module `modulePath` (e.g. "/src/image/tree-digest.ts") in a child node, killed after
+ * 10 s and held to 1 GiB of data: a function that would hang on a FIFO or read /dev/zero fails the test instead
+ * of the machine. Returns `{ result }` or `{ error: { name, message } }`.
+ */
+export function callInChild(modulePath: string, fn: string, args: unknown[]): { result?: unknown; error?: { name: string; message: string } } {
+  const cache = mkdtempSync(join(tmpdir(), "unibox-vite-"));
+  try {
+    const r = spawnSync("prlimit", [`--data=${MAX_DATA_BYTES}`, "timeout", "--signal=KILL", "10", process.execPath, "--input-type=module", "-e", CALL_SCRIPT], {
+      cwd: REPO,
+      env: { ...process.env, UNIBOX_TEST_VITE_CACHE: cache, UNIBOX_TEST_MODULE: modulePath, UNIBOX_TEST_FN: fn, UNIBOX_TEST_ARGS: JSON.stringify(args) },
+      encoding: "utf8",
+    });
+    if (r.status !== 0) throw new Error(`the child ${r.signal || r.status === 137 ? "was killed: it hung past 10 s or ran out of memory" : `exited ${r.status}`}: ${r.stderr}`);
+    return JSON.parse(r.stdout);
+  } finally {
+    rmSync(cache, { recursive: true, force: true });
+  }
+}

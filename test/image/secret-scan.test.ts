@@ -1,13 +1,13 @@
 // The secret scan before an image is sealed: each rule finds its secret in a tiny tree, near misses stay quiet,
 // special files are skipped without hanging, and image.yaml's allowSecrets lets paths through.
 // Keys and tokens are made at run time (no key-shaped literal in this repo for other scanners to trip on).
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { generateKeyPairSync, randomBytes, randomUUID } from "node:crypto";
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, truncateSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { describe, expect, it, onTestFinished } from "vitest";
+import { callInChild } from "../helpers/run-in-child.js";
 import { allowMatcher, allowsEverything, scanSecrets, SECRET_RULES, type SecretFinding } from "../../src/image/secret-scan.js";
 
 /** A file's contents, a symlink, or a sparse file: `head` then zeros up to `size` (a 95 MB file without writing it). */
@@ -472,7 +472,7 @@ describe("scanSecrets", () => {
     if (process.getuid?.() === 0) execFileSync("mknod", [join(root, "keys/zero"), "c", "1", "5"]);
     // In a child with a time limit: a regression that opens a FIFO blocks forever, one that reads /dev/zero never ends.
     const started = Date.now();
-    const r = inChild("/src/image/secret-scan.ts", "scanSecrets", [root]) as { result: SecretFinding[] };
+    const r = callInChild("/src/image/secret-scan.ts", "scanSecrets", [root]) as { result: SecretFinding[] };
     expect(r.result.map((f) => [f.path, f.rule])).toEqual([["real/key.pem", "private-key-pem"]]);
     expect(Date.now() - started).toBeLessThan(8000);
   });
@@ -551,30 +551,3 @@ describe("allowsEverything", () => {
     ]);
   });
 });
-
-const REPO = fileURLToPath(new URL("../..", import.meta.url));
-
-// Calls `fn(...args)` of a source module in a child node (vite loads the TypeScript), killed after 10 s and held
-// to 1 GiB of data, so that reading /dev/zero fails the test instead of the machine.
-function inChild(modulePath: string, fn: string, args: unknown[]): unknown {
-  const script = `
-const { createServer } = await import("vite");
-const server = await createServer({ configFile: false, logLevel: "silent", appType: "custom", cacheDir: process.env.CACHE,
-  optimizeDeps: { noDiscovery: true, include: [] }, server: { middlewareMode: true, hmr: false, ws: false } });
-let out;
-try {
-  const m = await server.ssrLoadModule(${JSON.stringify(modulePath)});
-  try { out = { result: m[${JSON.stringify(fn)}](...JSON.parse(process.env.ARGS)) }; }
-  catch (e) { out = { error: { name: e.name, message: e.message } }; }
-} finally { await server.close(); }
-process.stdout.write(JSON.stringify(out));`;
-  const cache = mkdtempSync(join(tmpdir(), "unibox-vite-"));
-  onTestFinished(() => rmSync(cache, { recursive: true, force: true }));
-  const r = spawnSync("prlimit", [`--data=${1024 ** 3}`, "timeout", "--signal=KILL", "10", process.execPath, "--input-type=module", "-e", script], {
-    cwd: REPO,
-    env: { ...process.env, CACHE: cache, ARGS: JSON.stringify(args) },
-    encoding: "utf8",
-  });
-  if (r.status !== 0) throw new Error(`the child ${r.signal || r.status === 137 ? "was killed: it hung past 10 s or ran out of memory" : `exited ${r.status}`}: ${r.stderr}`);
-  return JSON.parse(r.stdout);
-}

@@ -1,12 +1,12 @@
 // The image tree's digest: exact lines and bytes (the provisioning script's bash must agree), bytewise order,
 // refusal of what an image cannot hold, and the diff `image verify` prints.
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { chmodSync, lstatSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { describe, expect, it, onTestFinished } from "vitest";
+import { callInChild } from "../helpers/run-in-child.js";
 import { RuntimeFailure } from "../../src/errors.js";
 import {
   diffTrees,
@@ -112,7 +112,7 @@ describe("treeDigest", () => {
     const root = makeTree({ "apps/api/server.js": { file: "ok", mode: 0o644 } });
     execFileSync("mkfifo", [join(root, "apps/api/pipe")]);
     // In a child with a time limit: a regression that opens the FIFO would block forever, not fail.
-    const r = inChild("/src/image/tree-digest.ts", "treeDigest", [root]);
+    const r = callInChild("/src/image/tree-digest.ts", "treeDigest", [root]);
     expect(r).toEqual({
       error: {
         name: "RuntimeFailure",
@@ -204,29 +204,3 @@ describe("diffTrees", () => {
     expect(diffTrees(treeEntries(root), treeEntries(root))).toEqual({ added: [], removed: [], changed: [] });
   });
 });
-
-const REPO = fileURLToPath(new URL("../..", import.meta.url));
-
-// Calls `fn(...args)` of a source module in a child node (vite loads the TypeScript), killed after 10 s.
-function inChild(modulePath: string, fn: string, args: unknown[]): unknown {
-  const script = `
-const { createServer } = await import("vite");
-const server = await createServer({ configFile: false, logLevel: "silent", appType: "custom", cacheDir: process.env.CACHE,
-  optimizeDeps: { noDiscovery: true, include: [] }, server: { middlewareMode: true, hmr: false, ws: false } });
-let out;
-try {
-  const m = await server.ssrLoadModule(${JSON.stringify(modulePath)});
-  try { out = { result: m[${JSON.stringify(fn)}](...JSON.parse(process.env.ARGS)) }; }
-  catch (e) { out = { error: { name: e.name, message: e.message } }; }
-} finally { await server.close(); }
-process.stdout.write(JSON.stringify(out));`;
-  const cache = mkdtempSync(join(tmpdir(), "unibox-vite-"));
-  onTestFinished(() => rmSync(cache, { recursive: true, force: true }));
-  const r = spawnSync("timeout", ["--signal=KILL", "10", process.execPath, "--input-type=module", "-e", script], {
-    cwd: REPO,
-    env: { ...process.env, CACHE: cache, ARGS: JSON.stringify(args) },
-    encoding: "utf8",
-  });
-  if (r.status !== 0) throw new Error(`the child ${r.signal || r.status === 137 ? "was killed: it hung past 10 s or ran out of memory" : `exited ${r.status}`}: ${r.stderr}`);
-  return JSON.parse(r.stdout);
-}
