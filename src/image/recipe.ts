@@ -79,9 +79,19 @@ async function resolveRepo(repo: Stack["image"]["repos"][number], notes: string[
   return { ...base, commit, ...(tree.sub ? { tree: await treeOf(tree.top, commit, tree.sub) } : {}), localPath: repo.localPath };
 }
 
-/** Regular files of the stack definition (and `include`), relative to its root, sorted; other kinds are skipped. */
+/**
+ * The stack definition travels inside the provisioning script (EC2 user data is 16 KB): this much and no more is
+ * accepted, so a large file put under an included folder fails here, by name, not as a script no target can run.
+ */
+export const MAX_STACK_BYTES = 8 * 1024 * 1024;
+
+/**
+ * Regular files of the stack definition (and `include`), relative to its root, sorted. A FIFO, socket or device is
+ * refused (never opened), as is more than MAX_STACK_BYTES in all.
+ */
 export function stackFiles(root: string, include: string[] = []): string[] {
   const out: string[] = [];
+  let bytes = 0;
   const realRoot = realpathSync(root);
   const walk = (rel: string) => {
     for (const name of readdirSync(join(root, rel)).sort()) {
@@ -89,9 +99,19 @@ export function stackFiles(root: string, include: string[] = []): string[] {
       // A repo inside an included folder: its history holds what was deleted, secrets included.
       if (name === ".git") throw new UsageError(`${path} would be baked: a git repository's own folder holds its whole history`, { details: ["Leave it out of image.yaml's include, or move the nested repo elsewhere."] });
       const st = lstatSync(join(root, path));
-      if (st.isDirectory()) walk(path);
-      else if (st.isFile()) out.push(path);
+      if (st.isDirectory()) {
+        walk(path);
+        continue;
+      }
+      if (st.isFile()) out.push(path);
       else if (st.isSymbolicLink()) out.push(linkInside(realRoot, root, path));
+      else throw new UsageError(`${path} is ${st.isFIFO() ? "a FIFO" : st.isSocket() ? "a socket" : "a device"}, not a file: an image bakes files only`, { details: ["Remove it from the stack definition (or from the folder image.yaml's include names)."] });
+      bytes += statSync(join(root, path)).size;
+      if (bytes > MAX_STACK_BYTES) {
+        throw new UsageError(`the stack definition passes ${MAX_STACK_BYTES / 1024 / 1024} MiB at ${path} (${st.size} bytes): it travels inside the provisioning script`, {
+          details: ["Keep large files in a repo (image.yaml repos:), which the build checks out, not under roles/, envdirs/, image/ or an include: folder."],
+        });
+      }
     }
   };
   for (const dir of [...STACK_DIRS, ...include]) {

@@ -108,4 +108,11 @@ describe("image build on the ec2 target, through the CLI", () => {
     expect(r.dryRun).toBe(true);
     expect(ec2.calls().map((c) => (c.args[0] as object).constructor.name).filter((n) => !n.startsWith("Describe"))).toEqual([]);
   });
+
+  it("refuses --older-than that is not a duration, before any AWS call", async () => {
+    const r = await runCli(["image", "build", "--root", stack(), "--target", "ec2", "--cleanup-orphans", "--older-than", "soon"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--older-than expects a duration such as 90s, 30m or 3h, found "soon"');
+    expect(ec2.calls()).toHaveLength(0);
+  });
 });

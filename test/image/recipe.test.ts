@@ -1,6 +1,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { execFileSync } from "node:child_process";
 import { describe, expect, it, onTestFinished } from "vitest";
 import { resolveRecipe } from "../../src/image/recipe.js";
 import { loadStack } from "../../src/stack/load.js";
@@ -73,6 +74,12 @@ describe("the stack files an image bakes", () => {
     rmSync(join(root, "support/dangling"));
     mkdirSync(join(root, "support/vendored/.git"), { recursive: true });
     expect(() => stackFiles(root, ["support"])).toThrow("support/vendored/.git would be baked: a git repository's own folder holds its whole history");
+    rmSync(join(root, "support/vendored"), { recursive: true });
+    execFileSync("mkfifo", [join(root, "support/pipe")]);
+    expect(() => stackFiles(root, ["support"])).toThrow("support/pipe is a FIFO, not a file: an image bakes files only");
+    rmSync(join(root, "support/pipe"));
+    writeFileSync(join(root, "support/huge.bin"), Buffer.alloc(9 * 1024 * 1024));
+    expect(() => stackFiles(root, ["support"])).toThrow(/^the stack definition passes 8 MiB at support\/huge\.bin \(9437184 bytes\)/);
   });
 });
 
