@@ -1,11 +1,13 @@
 // EC2 DescribeImages for the imagebuilder target: the newest base AMI matching the recipe's filter, and an
-// image this fingerprint already has (reuse). The same lookups as the ec2 target's, kept here on purpose:
-// the two targets are built apart, and these few lines are their whole overlap.
+// image this fingerprint already has (reuse). The queries are the ec2 target's own, so both targets pick the
+// same base and reuse the same images; only the paging and retrying is this target's.
 import { DescribeImagesCommand, type DescribeImagesCommandInput, type Image } from "@aws-sdk/client-ec2";
 import { RuntimeFailure } from "../../../errors.js";
 import type { BaseImage } from "../../types.js";
 import { awsFailure } from "./aws-errors.js";
 import type { Ec2Sender } from "./options.js";
+import { fingerprintQuery } from "../ec2/find-by-fingerprint.js";
+import { baseImageQuery } from "../ec2/resolve-base.js";
 import { withRetry } from "./retry.js";
 
 interface LookupOptions {
@@ -29,18 +31,7 @@ export async function describeAllImages(ec2: Ec2Sender, input: DescribeImagesCom
 export async function newestBaseAmi(ec2: Ec2Sender, ami: { name: string; owners: string[]; architecture: string }, options: LookupOptions): Promise<BaseImage> {
   let images: Image[];
   try {
-    images = await describeAllImages(
-      ec2,
-      {
-        Owners: ami.owners,
-        Filters: [
-          { Name: "name", Values: [ami.name] },
-          { Name: "architecture", Values: [ami.architecture] },
-          { Name: "state", Values: ["available"] },
-        ],
-      },
-      options,
-    );
+    images = await describeAllImages(ec2, baseImageQuery(ami), options);
   } catch (error) {
     throw awsFailure("DescribeImages (base AMI)", error);
   }
@@ -58,17 +49,7 @@ export async function newestBaseAmi(ec2: Ec2Sender, ami: { name: string; owners:
 export async function sealedImageByFingerprint(ec2: Ec2Sender, fingerprint: string, options: LookupOptions): Promise<Image | undefined> {
   let images: Image[];
   try {
-    images = await describeAllImages(
-      ec2,
-      {
-        Owners: ["self"],
-        Filters: [
-          { Name: "tag:unibox:fingerprint", Values: [fingerprint] },
-          { Name: "tag:unibox:sealed", Values: ["true"] },
-        ],
-      },
-      options,
-    );
+    images = await describeAllImages(ec2, fingerprintQuery(fingerprint), options);
   } catch (error) {
     throw awsFailure("DescribeImages (reuse by fingerprint)", error);
   }

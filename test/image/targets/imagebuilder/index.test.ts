@@ -192,7 +192,7 @@ describe("the imagebuilder target's build", () => {
 });
 
 describe("the imagebuilder target's lookups", () => {
-  it("resolves the base to the newest available AMI matching name, owners and architecture", async () => {
+  it("resolves the base to the newest available EBS-backed AMI matching name, owners and architecture, as the ec2 target does", async () => {
     const base = await target().resolveBase({ signal: new AbortController().signal, reporter: silentReporter });
     expect(base).toEqual({ id: BASE_AMI, name: "debian-12-amd64-20250110-1985", created: "2025-01-10T18:42:11.000Z" });
     expect(aws.of("DescribeImages")[0].input).toEqual({
@@ -201,6 +201,7 @@ describe("the imagebuilder target's lookups", () => {
         { Name: "name", Values: ["debian-12-amd64-*"] },
         { Name: "architecture", Values: ["x86_64"] },
         { Name: "state", Values: ["available"] },
+        { Name: "root-device-type", Values: ["ebs"] },
       ],
     });
   });
@@ -231,6 +232,7 @@ describe("the imagebuilder target's lookups", () => {
       Filters: [
         { Name: "tag:unibox:fingerprint", Values: [FINGERPRINT] },
         { Name: "tag:unibox:sealed", Values: ["true"] },
+        { Name: "state", Values: ["available"] },
       ],
     });
     aws.answer("DescribeImages", () => ({
