@@ -43,15 +43,24 @@ export interface Ec2Settings {
   now: () => Date;
 }
 
-/** Fills in the defaults; an architecture with no default builder type and no `instanceType` is a recipe error. */
-export function resolveSettings(options: {
+/** How the ec2 target reaches EC2 and what it builds on. */
+export interface Ec2TargetOptions {
+  /** A narrow seam: an EC2Client in the CLI, a mocked one in tests. */
   ec2: Ec2Sender;
+  /** The recipe's `base.ami`: a name filter (wildcards allowed), the owners to trust, the CPU architecture. */
   ami: { name: string; owners: string[]; architecture: string };
+  /** Default t3.small (x86_64) / t4g.small (arm64). */
   instanceType?: string;
+  /** Default: the default VPC, and its default subnet for the builder. */
   subnetId?: string;
+  /** Intervals and bounds; tests pass tiny values. Unset fields keep their defaults. */
   timing?: Partial<Ec2Timing>;
+  /** The clock of the `unibox:build-started` tag (tests pin it). */
   now?: () => Date;
-}): Ec2Settings {
+}
+
+/** Fills in the defaults; an architecture with no default builder type and no `instanceType` is a recipe error. */
+export function resolveSettings(options: Ec2TargetOptions): Ec2Settings {
   const instanceType = options.instanceType ?? DEFAULT_INSTANCE_TYPES[options.ami.architecture];
   if (!instanceType) {
     throw new UsageError(
