@@ -216,16 +216,13 @@ describe("the local image target", () => {
   it("cancels on SIGTERM, unwinding every cleanup: no half image, no build step left running", async () => {
     write("image/image.yaml", IMAGE("sleep 30"));
     const before = images();
-    const child = spawn(process.execPath, [bin, "image", "build", "--root", root, "--store", store], { stdio: ["ignore", "ignore", "pipe"] });
-    let stderr = "";
-    child.stderr.on("data", (d) => (stderr += d));
-    await expect.poll(() => stderr, { timeout: 30_000, interval: 50 }).toContain("worker: building");
+    const { child, stderr } = await buildUntilWorkerBuilds();
     await expect.poll(() => listProcesses(["sleep"]).some((p) => cwdIn(p.pid, store)), { timeout: 10_000, interval: 50 }).toBe(true);
     child.kill("SIGTERM");
     const code = await new Promise<number | null>((r) => child.on("exit", r));
     expect(code).toBe(1);
-    expect(stderr).toContain("SIGTERM: cancelling");
-    expect(stderr).toContain("build cancelled at step build (");
+    expect(stderr()).toContain("SIGTERM: cancelling");
+    expect(stderr()).toContain("build cancelled at step build (");
     expect(images()).toEqual(before);
     expect(listProcesses(["sleep"]).filter((p) => cwdIn(p.pid, store))).toEqual([]);
   }, 60_000);
@@ -234,10 +231,7 @@ describe("the local image target", () => {
     // 30 s: the step must end because unibox died (the script gets TERM through PR_SET_PDEATHSIG), not on its own.
     write("image/image.yaml", IMAGE("sleep 30"));
     const before = images();
-    const child = spawn(process.execPath, [bin, "image", "build", "--root", root, "--store", store], { stdio: ["ignore", "ignore", "pipe"] });
-    let stderr = "";
-    child.stderr.on("data", (d) => (stderr += d));
-    await expect.poll(() => stderr, { timeout: 30_000, interval: 50 }).toContain("worker: building");
+    const { child } = await buildUntilWorkerBuilds();
     child.kill("SIGKILL");
     await new Promise((r) => child.on("exit", r));
     // Nothing of the killed build runs on: its script got TERM when unibox died and stopped its phase, whole.
@@ -256,6 +250,15 @@ describe("the local image target", () => {
     expect(readdirSync(join(store, "images")).filter((n) => n.startsWith(".")), r.stderr).toEqual([]);
   }, 60_000);
 });
+
+// `unibox image build` as its own process, returned once the worker's build step runs; stderr as read so far.
+async function buildUntilWorkerBuilds() {
+  const child = spawn(process.execPath, [bin, "image", "build", "--root", root, "--store", store], { stdio: ["ignore", "ignore", "pipe"] });
+  let text = "";
+  child.stderr.on("data", (d) => (text += d));
+  await expect.poll(() => text, { timeout: 30_000, interval: 50 }).toContain("worker: building");
+  return { child, stderr: () => text };
+}
 
 function cwdIn(pid: number, dir: string): boolean {
   try {
