@@ -55,6 +55,14 @@ export class Input {
     return ms;
   }
 
+  /** A duration option in milliseconds, or undefined when absent; `0` (no limit) only when `zero` says so. */
+  optionalDuration(name: string, zero = false): number | undefined {
+    const v = this.optionalString(name);
+    if (v === undefined) return undefined;
+    if (zero && /^0+[a-z]*$/.test(v.trim())) return 0;
+    return this.duration(name);
+  }
+
   /** `KEY=VALUE` options, in the order given. */
   pairs(name: string): [string, string][] {
     return this.list(name).map((v) => {

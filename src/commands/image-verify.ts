@@ -3,8 +3,9 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { RuntimeFailure } from "../errors.js";
-import { verifyStatement } from "../image/provenance.js";
-import { checkStore, ENTRIES_FILE, openStore, requireImage, STATEMENT_FILE, storeDir } from "../image/store.js";
+import { verifyStatement, type InTotoStatement } from "../image/provenance.js";
+import { verifyPromotion } from "../image/promote.js";
+import { checkStore, ENTRIES_FILE, findImage, openStore, requireImage, STATEMENT_FILE, storeDir } from "../image/store.js";
 import { diffTrees, digestOfLines, parseTreeLines, treeEntries, treeLines } from "../image/tree-digest.js";
 import type { CommandResult } from "./result.js";
 
@@ -23,6 +24,18 @@ export async function imageVerifyCommand(options: { root: string; store?: string
   const actualEntries = treeEntries(tree);
   const actual = digestOfLines(treeLines(actualEntries));
   const result = verifyStatement(statement, actual);
+  // A promoted image also proves its review: the statement, the manifest and the parent image must agree.
+  const promotion = image.manifest.promotion ? verifyPromotion(image, statement as InTotoStatement, (id) => findImage(store, id)) : [];
+  if (result.ok && promotion.length) {
+    throw new RuntimeFailure(`${image.id}'s tree matches its digest, but its promotion record does not hold`, { details: promotion });
+  }
+  if (result.ok && image.manifest.promotion) {
+    const p = image.manifest.promotion;
+    return {
+      json: { id: image.id, ok: true, digest: actual, promotion: p },
+      text: `ok: ${image.id}'s tree matches its provenance statement (${actual})\npromoted from review box ${p.box} (image ${p.parentImage.id}, ${p.parentImage.treeDigest}), healthy at ${p.healthVerifiedAt}; repos: ${Object.entries(p.repos).map(([n, c]) => `${n}@${c.slice(0, 12)}`).join(" ")}`,
+    };
+  }
   if (result.ok) {
     return { json: { id: image.id, ok: true, digest: actual }, text: `ok: ${image.id}'s tree matches its provenance statement (${actual})` };
   }

@@ -17,6 +17,7 @@ export interface StoredImage {
   dir: string;
   manifest: Manifest;
   treeDigest: string;
+  /** The review box a promoted image was made from (its proof is `manifest.promotion`). */
   promotedFrom?: string;
 }
 
@@ -59,6 +60,24 @@ export function openStore(root: string): Store {
     cacheDir: (...parts) => join(abs, "cache", ...parts),
     buildingDir: (buildId) => join(imagesDir, `.building-${buildId}`),
   };
+}
+
+/**
+ * The same store with its images kept in `<store>/<dirName>` instead of `images/`: review boxes' own images (a
+ * repo at another ref) live in `review-images/`, sharing the build cache, so `image ls` and the image a review
+ * box starts from by default are only what `image build` made (and `promote`).
+ */
+export function imagesIn(store: Store, dirName: string): Store {
+  const imagesDir = join(store.root, dirName);
+  return { ...store, imagesDir, imageDir: (id) => join(imagesDir, id), treeDir: (id) => join(imagesDir, id, "tree"), buildingDir: (buildId) => join(imagesDir, `.building-${buildId}`) };
+}
+
+/** Where review boxes' images are kept. */
+export const REVIEW_IMAGES = "review-images";
+
+/** An image in the store, made by `image build` or `promote` (images/) or for a review box (review-images/). */
+export function findImage(store: Store, id: string): StoredImage | undefined {
+  return readImage(store, id) ?? readImage(imagesIn(store, REVIEW_IMAGES), id);
 }
 
 /** Makes the store's folders (0755: service users must reach the baked checkouts through them). */

@@ -75,6 +75,22 @@ export interface Manifest {
   builder: { id: string; host: string };
   /** The CI run that built it, when the CI environment names one (GITHUB_*, CI_JOB_URL, BUILD_URL). */
   ciRunUrl?: string;
+  /** Set on an image made by `unibox promote`: the reviewed box it was made from. */
+  promotion?: Promotion;
+}
+
+/** What `promote` proves about an image: which review box it is, what that box ran, and when it was healthy. */
+export interface Promotion {
+  box: string;
+  /** The image the box ran, and that image's tree digest. */
+  parentImage: { id: string; treeDigest: string; fingerprint: string };
+  /** Every repo's commit as the box ran it. */
+  repos: Record<string, string>;
+  /** The refs the box was asked to run (`review up --ref`), by repo. */
+  refs: Record<string, string>;
+  stackRef?: string;
+  /** When the box's status endpoint answered 200 (every instance healthy), just before it was stopped. */
+  healthVerifiedAt: string;
 }
 
 export type TargetName = "local" | "ec2" | "imagebuilder";

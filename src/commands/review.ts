@@ -1,0 +1,74 @@
+// `unibox review up | ls | down | reap`: isolated review boxes, on this machine (local) or as EC2 instances.
+import { UsageError } from "../errors.js";
+import type { ReviewBox, ReviewTarget } from "../review/types.js";
+import type { CommandResult } from "./result.js";
+import { reviewTable } from "./review-format.js";
+
+export interface ReviewUpCommandOptions {
+  root: string;
+  store?: string;
+  target: ReviewTarget;
+  name?: string;
+  image?: string;
+  refs: [string, string][];
+  stackRef?: string;
+  ttlMs?: number;
+  maxAgeMs?: number;
+  waitMs: number;
+  ec2: { instanceType?: string; subnetId?: string; securityGroupIds: string[]; iamInstanceProfile?: string; keyName?: string };
+}
+
+const progress = (line: string) => process.stderr.write(`${line}\n`);
+
+export async function reviewUpCommand(options: ReviewUpCommandOptions): Promise<CommandResult> {
+  const refs: Record<string, string> = {};
+  for (const [repo, ref] of options.refs) {
+    if (refs[repo] !== undefined && refs[repo] !== ref) throw new UsageError(`--ref ${repo} given twice: ${refs[repo]} and ${ref}`, { details: ["Give each repo one ref."] });
+    refs[repo] = ref;
+  }
+  let box: ReviewBox;
+  if (options.target === "ec2") {
+    const { ec2ReviewUpCommand } = await import("./review-ec2.js");
+    box = await ec2ReviewUpCommand({ ...options, refs });
+  } else {
+    const { localReviewUp } = await import("../review/local/up.js");
+    const controller = new AbortController();
+    box = await localReviewUp({ ...options, refs, statusPort: 9100, signal: controller.signal, progress });
+  }
+  return { json: { boxes: [box] }, text: `review box ${box.name} is up and healthy: ${box.url}\n\n${reviewTable([box])}\n\nTake it down: unibox review down ${box.name}${options.target === "ec2" ? " --target ec2" : ""}` };
+}
+
+export async function reviewLsCommand(options: { root: string; store?: string; target: ReviewTarget }): Promise<CommandResult> {
+  const boxes = options.target === "ec2" ? await (await import("./review-ec2.js")).ec2ReviewLsCommand() : await localBoxes(options);
+  return { json: { boxes }, text: boxes.length ? reviewTable(boxes) : "no review boxes (unibox review up makes one)" };
+}
+
+export async function reviewDownCommand(options: { root: string; store?: string; target: ReviewTarget; name: string }): Promise<CommandResult> {
+  if (!options.name) throw new UsageError("review down needs the box's name", { details: ["unibox review ls lists them."] });
+  let box: ReviewBox;
+  if (options.target === "ec2") box = await (await import("./review-ec2.js")).ec2ReviewDownCommand(options.name);
+  else {
+    const { localReviewDown, localStore } = await import("../review/local/manage.js");
+    box = await localReviewDown(localStore(options.root, options.store), options.name);
+  }
+  return { json: { boxes: [box] }, text: `review box ${box.name} is down and removed${options.target === "ec2" ? ` (instance ${box.instanceId} terminated)` : ", its data and logs with it"}` };
+}
+
+export async function reviewReapCommand(options: { root: string; store?: string; target: ReviewTarget; dryRun: boolean }): Promise<CommandResult> {
+  let result: { reaped: ReviewBox[]; kept: ReviewBox[] };
+  if (options.target === "ec2") result = await (await import("./review-ec2.js")).ec2ReviewReapCommand(options.dryRun);
+  else {
+    const { localReviewReap, localStore } = await import("../review/local/manage.js");
+    result = await localReviewReap(localStore(options.root, options.store), { dryRun: options.dryRun });
+  }
+  const verb = options.dryRun ? "would remove" : "removed";
+  return {
+    json: { dryRun: options.dryRun, boxes: result.reaped, kept: result.kept },
+    text: result.reaped.length ? `${verb} ${result.reaped.length} expired review box(es):\n\n${reviewTable(result.reaped)}` : `no review box has expired (${result.kept.length} kept)`,
+  };
+}
+
+async function localBoxes(options: { root: string; store?: string }): Promise<ReviewBox[]> {
+  const { localReviewLs, localStore } = await import("../review/local/manage.js");
+  return localReviewLs(localStore(options.root, options.store));
+}

@@ -1,0 +1,40 @@
+// A review box on other refs runs an image of its own: the stack definition (main's, or --stack-ref's work
+// tree) with the named repos at their refs and every other repo pinned to the commit its parent image baked.
+// It is an ordinary local image build, so the per-repo cache builds only what changed, and a second box on the
+// same refs finds the image by its fingerprint and builds nothing.
+import { UsageError } from "../../errors.js";
+import { imageBuild } from "../../image/build.js";
+import { plainReporter } from "../../image/progress.js";
+import { imagesIn, REVIEW_IMAGES, type StoredImage, type Store } from "../../image/store.js";
+import { localTarget } from "../../image/targets/local/index.js";
+import { loadStack } from "../../stack/load.js";
+
+export interface DerivedImage {
+  id: string;
+  /** Built now, or found by its fingerprint. */
+  reused: boolean;
+  /** Every repo's commit in it. */
+  repos: Record<string, string>;
+}
+
+export async function deriveImage(args: { store: Store; stackRoot: string; parent: StoredImage; refs: Record<string, string>; signal: AbortSignal; note(line: string): void }): Promise<DerivedImage> {
+  const stack = loadStack(args.stackRoot);
+  const known = new Set(stack.image.repos.map((r) => r.name));
+  const unknown = Object.keys(args.refs).filter((r) => !known.has(r));
+  if (unknown.length) {
+    throw new UsageError(`--ref names ${unknown.map((r) => `"${r}"`).join(", ")}, not a repo of image/image.yaml`, { details: [`Repos: ${[...known].join(", ")}; e.g. --ref ${[...known][0] ?? "api"}=my-branch`] });
+  }
+  const pinned = { ...stack, image: { ...stack.image, repos: stack.image.repos.map((r) => ({ ...r, ref: args.refs[r.name] ?? args.parent.manifest.repos[r.name]?.commit ?? r.ref })) } };
+  const store = imagesIn(args.store, REVIEW_IMAGES);
+  const result = await imageBuild({
+    stack: pinned,
+    target: localTarget(store),
+    store,
+    dryRun: false,
+    signal: args.signal,
+    note: args.note,
+    reporter: async () => ({ reporter: plainReporter(), done: async () => {} }),
+  });
+  if (result.kind === "dry-run") throw new Error("unreachable: not a dry run");
+  return { id: result.image.id, reused: result.kind === "reused", repos: Object.fromEntries(result.input.recipe.repos.map((r) => [r.name, r.commit])) };
+}

@@ -1,0 +1,28 @@
+// What `review ls` says of one local box: its record, plus what only the running box knows (health, the
+// last request through its entry) and the expiry that follows from it.
+import type { Store } from "../../image/store.js";
+import { entryLastActivity } from "../../runtime/activity.js";
+import { probeHealth } from "../health-probe.js";
+import { expiresAt } from "../ttl.js";
+import type { ReviewBox } from "../types.js";
+import { boxDirs, type BoxRecord } from "./box-record.js";
+
+export async function describeBox(store: Store, record: BoxRecord): Promise<ReviewBox> {
+  const activity = entryLastActivity(boxDirs(store, record.name).prefix);
+  const expiry = expiresAt(record, activity);
+  const healthy = record.state === "up" ? await probeHealth(record.statusUrl) : null;
+  return {
+    name: record.name,
+    target: "local",
+    url: record.url ?? "",
+    image: record.image,
+    refs: record.refs,
+    ...(record.stackRef ? { stackRef: record.stackRef } : {}),
+    createdAt: record.createdAt,
+    ...(expiry ? { expiresAt: expiry.toISOString() } : {}),
+    lastActivity: new Date(Math.max(Date.parse(record.createdAt), activity?.getTime() ?? 0)).toISOString(),
+    healthy,
+    state: record.state !== "up" ? record.state : healthy === null ? "stopped" : "running",
+  };
+}
+
