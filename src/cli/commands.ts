@@ -57,8 +57,14 @@ function planInput(i: Input) {
 
 /** What each group of commands is for, in `unibox --help`. */
 export const GROUP_SUMMARIES: Record<string, string> = {
-  image: "bake the stack into one image (build), and list, verify or scan images",
+  image: "bake the stack into one image (build), and list, verify, scan or prune images",
+  review: "isolated review boxes: the whole stack on one box, any ref of any repo",
+  fleet: "the running boxes, found by their tags",
 };
+
+/** `--target` of the commands that act on boxes: this machine, or EC2. */
+const boxTargetOption = () => new Option("--target <target>", "local: this machine's store; ec2: instances found by their tags").choices(["local", "ec2"]).default("local");
+const repeatable = (v: string, prev: string[] | undefined) => [...(prev ?? []), v];
 
 /** `--store`: where local images live. */
 const storeOption = () => new Option("--store <dir>", "the local image store (default: .unibox/ in the stack root)");
@@ -175,6 +181,149 @@ export const COMMANDS: CommandSpec[] = [
     groups: [],
     options: [storeOption()],
     run: async (i) => (await import("../commands/image-verify.js")).imageVerifyCommand({ root: i.string("root"), store: i.optionalString("store"), id: i.arg(0) ?? "" }),
+  },
+  {
+    name: "image prune",
+    summary: "remove old images that nothing uses (never one a box runs, a launch template names, or a promoted one)",
+    groups: [],
+    options: [
+      new Option("--keep <n>", "how many of the newest images stay whatever").makeOptionMandatory(),
+      new Option("--dry-run", "list what would be removed; remove nothing"),
+      new Option("--include-promoted", "promoted images may go too"),
+      boxTargetOption(),
+      storeOption(),
+    ],
+    run: async (i) =>
+      (await import("../commands/image-prune.js")).imagePruneCommand({
+        root: i.string("root"),
+        store: i.optionalString("store"),
+        target: i.string("target") as "local" | "ec2",
+        keep: i.int("keep", 0, 10000),
+        dryRun: i.flag("dryRun"),
+        includePromoted: i.flag("includePromoted"),
+      }),
+  },
+  {
+    name: "review up",
+    summary: "a review box of the whole stack, healthy before this returns; prints its URL",
+    groups: [],
+    options: [
+      new Option("--name <name>", "the box's name (default: from the first --ref, plus 4 hex digits)"),
+      new Option("--image <id>", "the image to run (default: the newest)"),
+      new Option("--ref <repo=ref>", "run this branch, tag or commit of this repo (repeatable); built once per commit through the image cache").argParser(repeatable),
+      new Option("--stack-ref <ref>", "use the roles and envdirs of this branch of the stack definition"),
+      new Option("--ttl <duration>", "idle time before `review reap` removes it, from its last request (0: never)").default("8h"),
+      new Option("--max-age <duration>", "age after which `review reap` removes it, busy or not"),
+      new Option("--wait <secs>", "how long the box may take to become healthy (exit 4 after)").default("300"),
+      boxTargetOption(),
+      storeOption(),
+      new Option("--instance-type <type>", "ec2: the instance type").default("t3.large"),
+      new Option("--subnet <id>", "ec2: the subnet to launch in"),
+      new Option("--security-group <id>", "ec2: a security group (repeatable)").argParser(repeatable),
+      new Option("--iam-instance-profile <name>", "ec2: the box's instance profile"),
+      new Option("--key-name <name>", "ec2: an SSH key pair"),
+    ],
+    run: async (i) =>
+      (await import("../commands/review.js")).reviewUpCommand({
+        root: i.string("root"),
+        store: i.optionalString("store"),
+        target: i.string("target") as "local" | "ec2",
+        name: i.optionalString("name"),
+        image: i.optionalString("image"),
+        refs: i.pairs("ref"),
+        stackRef: i.optionalString("stackRef"),
+        ttlMs: i.optionalDuration("ttl", true),
+        maxAgeMs: i.optionalDuration("maxAge"),
+        waitMs: i.int("wait", 1, 86400) * 1000,
+        ec2: {
+          instanceType: i.optionalString("instanceType"),
+          subnetId: i.optionalString("subnet"),
+          securityGroupIds: i.list("securityGroup"),
+          iamInstanceProfile: i.optionalString("iamInstanceProfile"),
+          keyName: i.optionalString("keyName"),
+        },
+      }),
+  },
+  {
+    name: "review ls",
+    summary: "the review boxes: name, image, refs, age, expiry, last activity, health, URL",
+    groups: [],
+    options: [boxTargetOption(), storeOption()],
+    run: async (i) => (await import("../commands/review.js")).reviewLsCommand({ root: i.string("root"), store: i.optionalString("store"), target: i.string("target") as "local" | "ec2" }),
+  },
+  {
+    name: "review down",
+    args: "<name>",
+    summary: "stop a review box gracefully and remove it, its databases and data with it",
+    groups: [],
+    options: [boxTargetOption(), storeOption()],
+    run: async (i) => (await import("../commands/review.js")).reviewDownCommand({ root: i.string("root"), store: i.optionalString("store"), target: i.string("target") as "local" | "ec2", name: i.arg(0) ?? "" }),
+  },
+  {
+    name: "review reap",
+    summary: "remove every review box past its expiry (idle longer than its --ttl, or older than its --max-age)",
+    groups: [],
+    options: [new Option("--dry-run", "list what would be removed; remove nothing"), boxTargetOption(), storeOption()],
+    run: async (i) =>
+      (await import("../commands/review.js")).reviewReapCommand({ root: i.string("root"), store: i.optionalString("store"), target: i.string("target") as "local" | "ec2", dryRun: i.flag("dryRun") }),
+  },
+  {
+    name: "promote",
+    args: "<box>",
+    summary: "image a healthy review box as the production image, with provenance (box, parent image, commits, health)",
+    groups: [],
+    options: [new Option("--launch-template <lt>", "ec2: a new launch-template version with the new AMI, made the default"), boxTargetOption(), storeOption()],
+    run: async (i) =>
+      (await import("../commands/promote.js")).promoteCommand({
+        root: i.string("root"),
+        store: i.optionalString("store"),
+        target: i.string("target") as "local" | "ec2",
+        box: i.arg(0) ?? "",
+        launchTemplate: i.optionalString("launchTemplate"),
+      }),
+  },
+  {
+    name: "rollout",
+    summary: "an instance refresh of an Auto Scaling group to a pinned launch-template version, with auto-rollback",
+    groups: [],
+    options: [
+      new Option("--asg <name>", "the Auto Scaling group").makeOptionMandatory(),
+      new Option("--min-healthy <percent>", "healthy capacity kept during the refresh").default("90"),
+      new Option("--checkpoints <list>", "pause points in percent, e.g. 20,50,100"),
+      new Option("--version <n>", "the launch-template version (default: the template's default, as its number)"),
+      new Option("--dry-run", "show which instances would be replaced; start nothing"),
+      new Option("--timeout <duration>", "how long to follow the refresh").default("2h"),
+    ],
+    run: async (i) =>
+      (await import("../commands/rollout.js")).rolloutCommand({
+        asg: i.string("asg"),
+        minHealthy: i.int("minHealthy", 0, 100),
+        checkpoints: i.optionalString("checkpoints"),
+        version: i.optionalString("version"),
+        dryRun: i.flag("dryRun"),
+        timeoutMs: i.duration("timeout"),
+      }),
+  },
+  {
+    name: "rollback",
+    summary: "make the launch template's previous version its default again",
+    groups: [],
+    options: [new Option("--launch-template <lt>", "the launch template (id or name)").makeOptionMandatory()],
+    run: async (i) => (await import("../commands/rollout.js")).rollbackCommand({ launchTemplate: i.string("launchTemplate") }),
+  },
+  {
+    name: "fleet ls",
+    summary: "the running boxes found by their tags (ec2) or in the store (local): mode, service, image, state, health",
+    groups: [],
+    options: [new Option("--mode <mode>", "only boxes of this mode"), new Option("--service <service>", "only boxes of this service"), boxTargetOption(), storeOption()],
+    run: async (i) =>
+      (await import("../commands/fleet-ls.js")).fleetLsCommand({
+        root: i.string("root"),
+        store: i.optionalString("store"),
+        target: i.string("target") as "local" | "ec2",
+        mode: i.optionalString("mode"),
+        service: i.optionalString("service"),
+      }),
   },
 ];
 

@@ -1,6 +1,6 @@
 // `unibox boot`: plan from the tags, converge the box, and with --wait return once every instance is healthy.
 import { join } from "node:path";
-import { UnhealthyError } from "../errors.js";
+import { RuntimeFailure, UnhealthyError } from "../errors.js";
 import { loadPlan, type PlanRequest } from "../plan/load-plan.js";
 import { boot } from "../runtime/boot.js";
 import { openBox } from "../runtime/box.js";
@@ -31,6 +31,17 @@ export async function bootCommand(options: BootCommandOptions): Promise<CommandR
     const names = [...report.added, ...report.changed, ...report.unchanged];
     instances = await waitHealthy(paths, names, options.waitMs, report.generation);
     const sick = instances.filter((i) => !i.healthy);
+    const failed = instances.filter((i) => i.state === "failed");
+    // A failed one-shot is final until it is fixed and run again: exit 1 at once, not 4 at the deadline.
+    if (failed.length > 0) {
+      throw new RuntimeFailure(`one-shot ${failed.map((i) => i.name).join(", ")} failed: what needs ${failed.length === 1 ? "it" : "them"} does not start`, {
+        details: failed.flatMap((i) => [
+          `${i.name}: exit ${i.lastExit?.code ?? "?"}${i.lastExit?.signal ? ` (signal ${i.lastExit.signal})` : ""}; log ${paths.log(i.name)}/current:`,
+          ...logTail(paths, i.name, 10).map((l) => `  ${l}`),
+          `fix it, then run it again: unibox restart ${i.name.replace(/\.\d+$/, "")} (or unibox boot)`,
+        ]),
+      });
+    }
     if (sick.length > 0) {
       throw new UnhealthyError(`${sick.length} of ${names.length} instances not healthy after ${options.waitMs / 1000} s: ${sick.map((i) => i.name).join(", ")}`, {
         details: sick.flatMap((i) => [
@@ -53,5 +64,8 @@ async function fromImage(options: BootCommandOptions, id: string): Promise<BootC
   checkStore(store);
   const image = requireImage(store, id);
   linkImage(openBox(options.prefix).paths.prefix, join(image.dir, "tree/opt/unibox"));
+  // Remembered in the store: `fleet ls` finds the box, and `image prune` leaves its image alone.
+  const { registerBox } = await import("../fleet/local-registry.js");
+  registerBox(store, openBox(options.prefix).paths.prefix, image.id);
   return { ...options, root: join(openBox(options.prefix).paths.opt, "stack") };
 }

@@ -19,13 +19,15 @@ export async function planCommand(options: PlanRequest & { prefix: string }): Pr
     envLayers: [...i.envLayers, GENERATED_LAYER],
     needs: i.needs,
     health: i.health ? i.health.kind : null,
+    ...(i.once ? { once: true } : {}),
+    ...(i.entry ? { entry: true } : {}),
   }));
   const what =
     identity.mode === "review"
       ? `review box "${plan.box.name}": every service`
       : `${identity.mode} box of ${identity.service}${identity.component ? `.${identity.component}` : " (every component)"}`;
   const rows = [["INSTANCE", "PORT", "USER", "NEEDS", "ENV LAYERS", "COMMAND"]];
-  for (const i of instances) rows.push([i.name, i.port === null ? "-" : String(i.port), i.user, i.needs.join(",") || "-", i.envLayers.join(" > "), i.command]);
+  for (const i of instances) rows.push([i.name + (i.once ? " (once)" : "") + (i.entry ? " (entry)" : ""), i.port === null ? "-" : String(i.port), i.user, i.needs.join(",") || "-", i.envLayers.join(" > "), i.command]);
   return {
     json: { mode: plan.mode, box: plan.box, cpus: plan.cpus, portOffset: plan.portOffset, instances },
     text: `${what}, ${plan.cpus} vCPUs: ${instances.length} instances in start order\n\n${table(rows)}`,

@@ -40,9 +40,14 @@ export const TAG = {
   box: "unibox:box",
   refPrefix: "unibox:ref.",
   expiresAt: "unibox:expires-at",
+  maxAgeAt: "unibox:max-age-at",
+  /** The marks `review up --target ec2` puts on a box it launches: read by review ls/down/reap, not by boot. */
+  managedBy: "unibox:managed-by",
+  image: "unibox:image",
+  stackRef: "unibox:stack-ref",
 } as const;
 
-const KNOWN = [TAG.mode, TAG.service, TAG.component, TAG.box, TAG.expiresAt];
+const KNOWN = [TAG.mode, TAG.service, TAG.component, TAG.box, TAG.expiresAt, TAG.maxAgeAt, TAG.managedBy, TAG.image, TAG.stackRef];
 /** The prefix of every key unibox reads; keys without it belong to other tools and are not looked at. */
 const PREFIX = "unibox:";
 /** Characters instance-metadata tags allow in keys. */
@@ -129,7 +134,10 @@ export function identityFromTags(tags: Tags, stack: Stack): Identity {
     if (Object.keys(refs).length > 0) problems.push(`${TAG.refPrefix}* tags are for review boxes; a ${mode} box runs the image's baked code`);
   }
   const expiresAt = tags[TAG.expiresAt];
-  if (expiresAt !== undefined && (!ISO_TIME.test(expiresAt) || Number.isNaN(Date.parse(expiresAt)))) problems.push(`${TAG.expiresAt}=${quote(expiresAt)} is not an ISO-8601 time`);
+  for (const key of [TAG.expiresAt, TAG.maxAgeAt]) {
+    const at = tags[key];
+    if (at !== undefined && (!ISO_TIME.test(at) || Number.isNaN(Date.parse(at)))) problems.push(`${key}=${quote(at)} is not an ISO-8601 time`);
+  }
 
   const all = [...problems, ...keyProblems];
   if (all.length > 0) {

@@ -47,6 +47,10 @@ export interface PlannedInstance {
   needs: string[];
   health?: Health;
   stop: Stop;
+  /** A one-shot: runs to completion on every start of its supervisor, before the role's other instances and its dependents. */
+  once?: true;
+  /** Replica 0 of the box's entry component: the box's URL (its port) and, by its log, its last activity. */
+  entry?: true;
 }
 
 /** One env scope the plan's instances read: where its files are, so boot needs nothing but the plan. */
@@ -88,7 +92,8 @@ export function buildPlan(stack: Stack, identity: Identity, facts: BoxFacts): Pl
     const repo = role.repo ? stack.image.repos.find((r) => r.name === role.repo) : undefined;
     const cwd = repo ? (facts.source === "image" ? `${facts.appsDir}/${repo.name}` : (repo.localPath ?? stack.root)) : stack.root;
     const user = role.user ?? (facts.source === "image" ? stack.image.serviceUser : facts.invokingUser);
-    for (const component of role.components) {
+    // A role's one-shots first, in declaration order: they run before its long-running components.
+    for (const component of [...role.components.filter((c) => c.once), ...role.components.filter((c) => !c.once)]) {
       if (identity.component !== undefined && component.name !== identity.component) continue;
       const count = replicaCount(component.replicas[mode], facts.cpus);
       if (count > 0 && component.port !== undefined) (ports[role.name] ??= contextMap())[component.name] = component.port + facts.portOffset;
@@ -114,6 +119,8 @@ export function buildPlan(stack: Stack, identity: Identity, facts: BoxFacts): Pl
           needs: role.needs.filter((n) => serviceNames.has(n)),
           health: component.health,
           stop: component.stop,
+          ...(component.once ? { once: true as const } : {}),
+          ...(component.entry && replica === 0 ? { entry: true as const } : {}),
         });
       }
     }

@@ -13,7 +13,8 @@ import { checkNotWritableByOthers, checkReachable, type ReachRequest } from "./r
 import { ensureRunsvdir, findRunsvdir, realServiceDir, supervisedDirs } from "./runsvdir.js";
 import { instanceFiles, type InstanceFiles, type RunAs } from "./service-dir.js";
 import { STATUS_INSTANCE, statusInstance } from "./status-instance.js";
-import { stopAndWait, sv } from "./sv.js";
+import { readStat, stopAndWait, sv } from "./sv.js";
+import { onceResult } from "./health.js";
 import { exitRunsv } from "./exit-runsv.js";
 import { BASE_TOOLS, findTools, type ToolName } from "./tools.js";
 import { isRoot, lookupUser } from "./users.js";
@@ -175,6 +176,7 @@ async function converge(
   writeFileAtomic({ path: paths.planFile, mode: 0o644, contents: `${JSON.stringify(saved, null, 2)}\n` });
 
   // `unibox down` leaves `down` files so a restarted runsvdir keeps instances stopped: a boot wants them all up.
+  const wasDown = new Set(desired.filter((f) => existsSync(`${paths.sv(f.instance)}/down`)).map((f) => f.instance));
   for (const files of desired) rmSync(`${paths.sv(files.instance)}/down`, { force: true });
   for (const files of desired) symlinkAtomic(paths.sv(files.instance), paths.link(files.instance));
   const runsvdir = await ensureRunsvdir(paths.serviceDir, paths);
@@ -184,9 +186,16 @@ async function converge(
   // Stopped ones start again (`sv up` of a running service does nothing), what they need first;
   // then the instances whose files changed restart, and only they.
   const supervised = supervisedInstances(paths, [...changed, ...unchanged]);
-  await sv("up", unchanged.filter((n) => supervised.has(n)).map((n) => paths.sv(n)));
+  const once = new Set(plan.instances.filter((i) => i.once).map((i) => i.name));
+  const rerun = oneShotsToRun(paths, [...changed, ...unchanged].filter((n) => once.has(n) && supervised.has(n)), new Set(changed), wasDown);
+  // Their old results go before anything starts: a dependent must wait for the new one.
+  for (const name of rerun) rmSync(`${paths.sv(name)}/.once-result`, { force: true });
+  // A changed one-shot still running is stopped first (its `finish` records no result for a stop).
+  await sv("term", rerun.filter((n) => changed.includes(n) && readStat(paths.sv(n)) !== "down").map((n) => paths.sv(n)));
+  await sv("up", [...unchanged.filter((n) => supervised.has(n) && !once.has(n)), ...rerun].map((n) => paths.sv(n)));
+  for (const name of changed.filter((n) => once.has(n))) writeApplied(paths, desired.find((d) => d.instance === name)!);
   await Promise.all(
-    changed.map(async (name) => {
+    changed.filter((n) => !once.has(n)).map(async (name) => {
       const files = desired.find((d) => d.instance === name)!;
       if (supervised.has(name)) await sv("restart", [paths.sv(name)], restartWaitSecs(plan.instances.find((i) => i.name === name)));
       writeApplied(paths, files);
@@ -207,6 +216,19 @@ function nudgeRunsvdir(dir: string): void {
   const current = Math.floor(statSync(dir).mtimeMs / 1000);
   const when = Math.min(Math.floor(Date.now() / 1000) - 2, current - 1);
   utimesSync(dir, when, when);
+}
+
+/**
+ * The supervised one-shots this boot runs (again): a changed one, one `unibox down` stopped (a boot after a
+ * down is a new start of the box), and one whose supervisor has no successful run of it. One done in this
+ * start of its supervisor, or still running, is left alone: a second boot with the same inputs runs nothing.
+ */
+function oneShotsToRun(paths: BoxPaths, names: string[], changed: Set<string>, wasDown: Set<string>): string[] {
+  return names.filter((n) => {
+    if (changed.has(n) || wasDown.has(n)) return true;
+    const dir = paths.sv(n);
+    return readStat(dir) === "down" && onceResult(dir)?.code !== 0;
+  });
 }
 
 function restartWaitSecs(instance: PlannedInstance | undefined): number {

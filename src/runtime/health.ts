@@ -3,15 +3,21 @@
 import { existsSync, readFileSync } from "node:fs";
 import { runProgram } from "./exec.js";
 import type { BoxPaths } from "./paths.js";
+import { cwdOf } from "./processes.js";
 import { readSupervise, type SuperviseStatus } from "./sv.js";
 
 /** Without a health spec, an instance counts as healthy once it has stayed up this long (a crash loop never does). */
 export const MIN_UPTIME_SECS = 1;
 const STAMP_SLACK_MS = 500;
 
+/** A one-shot's states beside runsv's: it ran to its end in this start of its supervisor, with exit 0 or not. */
+export type OnceState = "done" | "failed";
+
 export interface InstanceHealth {
   name: string;
-  state: SuperviseStatus["state"];
+  state: SuperviseStatus["state"] | OnceState;
+  /** A one-shot (`once: true`): healthy once done; `failed` when it exited otherwise (never restarted). */
+  once: boolean;
   pid?: number;
   uptimeSeconds?: number;
   healthy: boolean;
@@ -37,13 +43,26 @@ export async function instancesHealth(paths: BoxPaths, names: string[], concurre
       lastExit: readLastExit(dirs[i]),
       crashes: readNumber(`${dirs[i]}/.crashes`),
       wantDown: s.want === "down" || (s.state === "down" && !s.normallyUp && s.want !== "up"),
+      once: false,
     };
+  });
+  // One-shots: judged by their result, not by a check of a running process (runsv keeps them down once run).
+  results.forEach((r, i) => {
+    if (!existsSync(`${dirs[i]}/once`)) return;
+    r.once = true;
+    // runsv wants a finished one-shot down (`sv once`): only a `down` file (unibox down) is a wish to keep it down.
+    r.wantDown = !supervise[i].normallyUp;
+    if (supervise[i].state !== "down") return;
+    const result = onceResult(dirs[i]);
+    if (!result) return;
+    r.state = result.code === 0 ? "done" : "failed";
+    r.healthy = result.code === 0;
   });
   let next = 0;
   const worker = async () => {
     for (let i = next++; i < results.length; i = next++) {
       const r = results[i];
-      if (r.state !== "run") continue;
+      if (r.state !== "run" || r.once) continue;
       // `run` writes .started once what it needs is healthy, right before the app starts. One from before
       // this run is the last run's (a crashed app being restarted) and does not count. runsv stamps the
       // run after forking it, so a fresh .started can precede the stamp by a little; a stale one precedes
@@ -61,6 +80,23 @@ export async function instancesHealth(paths: BoxPaths, names: string[], concurre
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, results.length) }, worker));
   return results;
+}
+
+/**
+ * A one-shot's result (`.once-result`: `time code signal runsv-pid`, written by `finish`), when it is this
+ * supervisor's: the runsv that wrote it still works in the directory. One from before a reboot, a `down
+ * --reset` or a new runsv is no result: the one-shot runs again in that start.
+ */
+export function onceResult(dir: string): { at: string; code: number; signal: number } | undefined {
+  let fields: string[];
+  try {
+    fields = readFileSync(`${dir}/.once-result`, "utf8").trim().split(" ");
+  } catch {
+    return undefined;
+  }
+  const [at, code, signal, supervisor] = fields.map(Number);
+  if (!Number.isInteger(supervisor) || supervisor <= 0 || cwdOf(supervisor) !== dir) return undefined;
+  return { at: new Date(at * 1000).toISOString(), code, signal };
 }
 
 function readLastExit(dir: string): InstanceHealth["lastExit"] {
@@ -105,7 +141,7 @@ export function logTail(paths: BoxPaths, name: string, lines = 5): string[] {
   }
 }
 
-/** The state as DESIGN.md §3 names it for users: "up" for runit's "run". */
-export function publicState(state: InstanceHealth["state"]): "up" | "down" | "finish" | "unsupervised" {
+/** The state as DESIGN.md §3 names it for users: "up" for runit's "run"; a one-shot's "done" or "failed". */
+export function publicState(state: InstanceHealth["state"]): "up" | "down" | "finish" | "unsupervised" | OnceState {
   return state === "run" ? "up" : state;
 }

@@ -13,6 +13,8 @@ export interface InstanceRecord {
   service: string;
   needs: string[];
   graceMs: number;
+  /** A one-shot (see `<sv>/once`). */
+  once?: true;
   /** Its link in the directory runsvdir scans. */
   link: string;
 }
@@ -62,7 +64,14 @@ export function instanceFiles(plan: Plan, instance: PlannedInstance, paths: BoxP
     files.push({ path: `${envDir}/${name}`, mode: 0o600, contents: bytes === undefined ? "" : Buffer.concat([bytes, Buffer.from("\n")]) });
   }
 
-  const needs = plan.instances.filter((i) => instance.needs.includes(i.service)).map((i) => paths.sv(i.name));
+  // What `run` waits for: the long-running instances of the services it needs (healthy), and one-shots (done in
+  // this start of their supervisor): those of the services it needs, and its own role's; a one-shot waits only
+  // for its role's one-shots declared before it (the plan lists a role's one-shots first, in that order).
+  const index = plan.instances.indexOf(instance);
+  const ownOnce = plan.instances.filter((i, n) => i.service === instance.service && i.once && i !== instance && (!instance.once || n < index));
+  const needed = plan.instances.filter((i) => instance.needs.includes(i.service));
+  const needs = needed.filter((i) => !i.once).map((i) => paths.sv(i.name));
+  const onceNeeds = [...needed.filter((i) => i.once), ...ownOnce].map((i) => paths.sv(i.name));
   const graceMs = instance.stop.graceMs;
   const health = instance.health && {
     ...instance.health,
@@ -78,6 +87,12 @@ export function instanceFiles(plan: Plan, instance: PlannedInstance, paths: BoxP
     envDir,
     execCommand: execCommand(instance.command),
     needs,
+    onceNeeds,
+    waits: needs.length + onceNeeds.length > 0,
+    once: instance.once === true,
+    service: instance.service,
+    component: instance.component,
+    svDir: sv,
     needsWaitSecs: NEEDS_WAIT_SECS,
     needsPolls: NEEDS_WAIT_SECS * 5,
     health,
@@ -88,9 +103,11 @@ export function instanceFiles(plan: Plan, instance: PlannedInstance, paths: BoxP
   files.push({ path: `${sv}/finish`, mode: 0o755, contents: renderRunitTemplate("finish", data) });
   files.push({ path: `${sv}/control/t`, mode: 0o755, contents: renderRunitTemplate("control-t", data) });
   files.push({ path: `${sv}/log/run`, mode: 0o755, contents: renderRunitTemplate("log-run", data) });
-  if (health) files.push({ path: `${sv}/check`, mode: 0o755, contents: renderRunitTemplate("check", data) });
+  if (health || instance.once) files.push({ path: `${sv}/check`, mode: 0o755, contents: renderRunitTemplate("check", data) });
+  // What tells status, health and boot that this instance is a one-shot; runsv does not read it.
+  if (instance.once) files.push({ path: `${sv}/once`, mode: 0o644, contents: "a one-shot: runs to completion once per start of its supervisor (result in .once-result)\n" });
   files.push({ path: `${paths.log(instance.name)}/config`, mode: 0o644, contents: "s1000000\nn10\n" });
-  const record: InstanceRecord = { name: instance.name, service: instance.service, needs: instance.needs, graceMs, link: paths.link(instance.name) };
+  const record: InstanceRecord = { name: instance.name, service: instance.service, needs: instance.needs, graceMs, link: paths.link(instance.name), ...(instance.once ? { once: true as const } : {}) };
 
   const hash = createHash("sha256");
   for (const d of dirs) hash.update(`d ${d.path} ${d.mode} ${d.owner?.uid ?? ""}:${d.owner?.gid ?? ""}\n`);

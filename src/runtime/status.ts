@@ -11,6 +11,8 @@ export interface InstanceStatus {
   pid: number | null;
   uptimeSeconds: number | null;
   healthy: boolean;
+  /** A one-shot: its state is "done" (exit 0, healthy) or "failed" (see lastExit) once it ran in this start of the box. */
+  once: boolean;
   wantDown: boolean;
   lastExit: { at: string; code: number; signal: number } | null;
   crashes: number;
@@ -41,6 +43,7 @@ export async function boxStatus(prefix: string): Promise<BoxStatus> {
     pid: h.pid ?? null,
     uptimeSeconds: h.uptimeSeconds ?? null,
     healthy: h.healthy,
+    once: h.once,
     wantDown: h.wantDown,
     lastExit: h.lastExit ?? null,
     crashes: h.crashes,

@@ -5,7 +5,7 @@
 import { statSync } from "node:fs";
 import { RuntimeFailure } from "../errors.js";
 
-export const TOOL_NAMES = ["chpst", "svlogd", "sh", "bash", "timeout", "curl", "date", "sleep", "mv", "rm", "cat"] as const;
+export const TOOL_NAMES = ["chpst", "svlogd", "sh", "bash", "timeout", "curl", "date", "sleep", "mv", "rm", "cat", "chown"] as const;
 export type ToolName = (typeof TOOL_NAMES)[number];
 export type Tools = Record<ToolName, string>;
 
@@ -18,7 +18,7 @@ const PACKAGE: Partial<Record<ToolName, string>> = { chpst: "runit", svlogd: "ru
 export const DEBIAN_TOOLS: Tools = Object.fromEntries(TOOL_NAMES.map((t) => [t, `/usr/bin/${t}`])) as Tools;
 
 /** Every script needs these; curl (http checks) and bash (tcp checks) only some. */
-export const BASE_TOOLS: ToolName[] = ["chpst", "svlogd", "sh", "timeout", "date", "sleep", "mv", "rm", "cat"];
+export const BASE_TOOLS: ToolName[] = ["chpst", "svlogd", "sh", "timeout", "date", "sleep", "mv", "rm", "cat", "chown"];
 
 /**
  * Each tool's absolute path; fails naming what of `needed` is missing or unsafe (writable by others

@@ -8,7 +8,8 @@ import { instancesHealth, type InstanceHealth } from "./health.js";
 import type { BoxPaths } from "./paths.js";
 
 /**
- * Polls until every instance is healthy or the deadline passes; returns the last reading. With
+ * Polls until every instance is healthy, a one-shot has failed (runsv does not run it again: waiting on
+ * would only wait out the deadline), or the deadline passes; returns the last reading. With
  * `generation` (the boot's), fails as soon as a `down` file appears or the saved plan is not that boot's.
  */
 export async function waitHealthy(paths: BoxPaths, names: string[], timeoutMs: number, generation?: string): Promise<InstanceHealth[]> {
@@ -24,7 +25,7 @@ export async function waitHealthy(paths: BoxPaths, names: string[], timeoutMs: n
       }
     }
     last = await instancesHealth(paths, names);
-    return last.every((i) => i.healthy);
+    return last.every((i) => i.healthy) || last.some((i) => i.state === "failed");
   }, timeoutMs, 200);
   return last;
 }

@@ -6,6 +6,7 @@ import { StackError, type Diagnostic } from "./diagnostic.js";
 import { loadEnvScopes } from "./envdirs/load.js";
 import { loadImage } from "./image/load.js";
 import { loadRoles } from "./roles/load.js";
+import { entryRule } from "./rules/entry.js";
 import { envScopesRule } from "./rules/env-scopes.js";
 import { needsRule } from "./rules/needs.js";
 import { portsRule } from "./rules/ports.js";
@@ -14,7 +15,7 @@ import type { Rule, RuleContext } from "./rules/rule.js";
 import { templatesRule } from "./rules/templates.js";
 import type { Stack } from "./types.js";
 
-const RULES: Rule[] = [needsRule, portsRule, reposRule, envScopesRule, templatesRule];
+const RULES: Rule[] = [needsRule, portsRule, entryRule, reposRule, envScopesRule, templatesRule];
 
 /**
  * The stack at `root`; throws StackError (exit 2) listing every problem. `baked`: the copy inside an image

@@ -23,6 +23,13 @@ export interface Component {
   port?: number;
   health?: Health;
   stop: Stop;
+  /**
+   * A one-shot (`once: true`): runs to completion on every start of the box, before the role's long-running
+   * components and whatever needs the role; exactly one replica, no port, health or stop of its own.
+   */
+  once?: boolean;
+  /** The box's one URL (`entry: true`): replica 0 of it is where a review box's traffic and activity are. */
+  entry?: boolean;
 }
 
 export interface Role {

@@ -17,6 +17,7 @@ describe("buildPlan on the sample stack", () => {
     expect(names({ "unibox:mode": "review", "unibox:box": "qa-1" })).toEqual([
       "postgres.main.0",
       "redis.main.0",
+      "api.migrate.0",
       "api.web.0",
       "api.web.1",
       ...Array.from({ length: 8 }, (_, i) => `api.worker.${i}`),
@@ -31,6 +32,7 @@ describe("buildPlan on the sample stack", () => {
 
   it("runs every component of the service when the component tag is absent", () => {
     expect(names({ "unibox:mode": "production", "unibox:service": "api" }, { cpus: 2 })).toEqual([
+      "api.migrate.0",
       "api.web.0",
       "api.web.1",
       "api.worker.0",
@@ -109,5 +111,25 @@ describe("buildPlan with a port offset", () => {
   it("refuses a port the offset pushes past 65535, naming the instance and the sum", () => {
     const review = identityFromTags({ "unibox:mode": "review", "unibox:box": "qa" }, stack);
     expect(() => buildPlan(stack, review, { ...facts, portOffset: 65000 })).toThrow(/postgres\.main\.0 would listen on 70432 \(port 5432 \+ port offset 65000 \+ replica 0\), past 65535/);
+  });
+});
+
+describe("buildPlan: one-shots and the entry", () => {
+  const review = () => buildPlan(stack, identityFromTags({ "unibox:mode": "review", "unibox:box": "qa" }, stack), facts);
+
+  it("marks the sample's migrate as a one-shot, first of its role, and nothing else", () => {
+    const plan = review();
+    expect(plan.instances.filter((i) => i.once).map((i) => i.name)).toEqual(["api.migrate.0"]);
+    const api = plan.instances.filter((i) => i.service === "api").map((i) => i.name);
+    expect(api[0]).toBe("api.migrate.0");
+  });
+
+  it("marks replica 0 of the router as the box's entry, and no other instance", () => {
+    expect(review().instances.filter((i) => i.entry).map((i) => i.name)).toEqual(["router.main.0"]);
+  });
+
+  it("leaves migrate off a production box of api.web: web waits for no one-shot there", () => {
+    const plan = buildPlan(stack, identityFromTags({ "unibox:mode": "production", "unibox:service": "api", "unibox:component": "web" }, stack), facts);
+    expect(plan.instances.some((i) => i.once)).toBe(false);
   });
 });

@@ -764,7 +764,7 @@ describe("several errors at once", () => {
       line: 3,
       col: 1,
       message:
-        'unknown key "replica" (did you mean "replicas"?); expected one of: description, repo, user, modes, needs, components, command, replicas, port, health, stop',
+        'unknown key "replica" (did you mean "replicas"?); expected one of: description, repo, user, modes, needs, components, command, replicas, port, health, stop, once, entry',
     });
   });
 });

@@ -1,4 +1,5 @@
 // Connections to the box's (or the managed) postgres and redis, from DATABASE_URL and REDIS_URL.
+// The schema is not made here: src/migrate.js (api.migrate, a one-shot) creates it before web and worker start.
 import pg from "pg";
 import { createClient } from "redis";
 
@@ -15,26 +16,6 @@ export async function queue() {
   client.on("error", (err) => console.error(`redis: ${err.message}`));
   await client.connect();
   return client;
-}
-
-/** Creates the jobs table once, whichever replica gets there first. */
-export async function migrate(pool) {
-  const client = await pool.connect();
-  try {
-    await client.query("SELECT pg_advisory_lock(4242)");
-    await client.query(`CREATE TABLE IF NOT EXISTS jobs (
-      id uuid PRIMARY KEY,
-      payload text NOT NULL,
-      status text NOT NULL,
-      result text,
-      worker text,
-      created_at timestamptz NOT NULL DEFAULT now(),
-      done_at timestamptz
-    )`);
-  } finally {
-    await client.query("SELECT pg_advisory_unlock(4242)").catch(() => undefined);
-    client.release();
-  }
 }
 
 function required(name) {

@@ -2,13 +2,13 @@
 // On TERM it stops accepting, finishes the requests in flight, then exits.
 import { randomUUID } from "node:crypto";
 import http from "node:http";
-import { database, migrate, queue, QUEUE } from "./db.js";
+import { database, queue, QUEUE } from "./db.js";
 
 const port = Number(process.env.PORT ?? 3000);
 const instance = process.env.UNIBOX_INSTANCE ?? "api.web";
 const pool = database();
 const redis = await queue();
-await migrate(pool);
+// The jobs table is there: api.migrate (a one-shot) ran before this started.
 
 const routes = {
   "GET /": async () => [200, "text/html", `<!doctype html><title>api</title><h1>welcome to the api</h1><p>served by ${instance}</p>\n`],

@@ -7,10 +7,11 @@ import { expiresAt } from "../ttl.js";
 import type { ReviewBox } from "../types.js";
 import { boxDirs, type BoxRecord } from "./box-record.js";
 
-export async function describeBox(store: Store, record: BoxRecord): Promise<ReviewBox> {
+/** `healthy`: already known (review up has just waited for it), else asked of the box. */
+export async function describeBox(store: Store, record: BoxRecord, healthy?: boolean): Promise<ReviewBox> {
   const activity = entryLastActivity(boxDirs(store, record.name).prefix);
   const expiry = expiresAt(record, activity);
-  const healthy = record.state === "up" ? await probeHealth(record.statusUrl) : null;
+  const health = healthy ?? (record.state === "up" ? await probeHealth(record.statusUrl, 3000) : null);
   return {
     name: record.name,
     target: "local",
@@ -21,8 +22,8 @@ export async function describeBox(store: Store, record: BoxRecord): Promise<Revi
     createdAt: record.createdAt,
     ...(expiry ? { expiresAt: expiry.toISOString() } : {}),
     lastActivity: new Date(Math.max(Date.parse(record.createdAt), activity?.getTime() ?? 0)).toISOString(),
-    healthy,
-    state: record.state !== "up" ? record.state : healthy === null ? "stopped" : "running",
+    healthy: health,
+    state: record.state !== "up" ? record.state : health === null ? "stopped" : "running",
   };
 }
 

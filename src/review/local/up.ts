@@ -133,7 +133,7 @@ export async function localReviewUp(options: LocalReviewUpOptions): Promise<Revi
     const entry = plan.instances.find((i) => (i as { entry?: boolean }).entry) ?? plan.instances.find((i) => i.port !== undefined);
     record = { ...record, state: "up", ...(entry?.port ? { url: `http://127.0.0.1:${entry.port}/` } : {}), ...(saved?.statusUrl ? { statusUrl: saved.statusUrl } : {}) };
     writeRecord(store, record);
-    return await describeBox(store, record);
+    return await describeBox(store, record, true);
   } catch (error) {
     await removeBox(store, name, booted).catch((cleanup: unknown) => {
       if (error instanceof UniboxError) error.details.push(`Could not remove the half-made box: ${(cleanup as Error).message}; remove it with: unibox review down ${name}`);

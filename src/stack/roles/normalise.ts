@@ -6,7 +6,14 @@ import type { Component, Health, ReplicaRule, Role } from "../types.js";
 import type { PathSegment, YamlFile } from "../yaml-file.js";
 import type { ComponentInput, ReplicasInput, RoleInput } from "./schema.js";
 
-const COMPONENT_KEYS = ["command", "replicas", "port", "health", "stop"] as const;
+const COMPONENT_KEYS = ["command", "replicas", "port", "health", "stop", "once", "entry"] as const;
+/** What a one-shot cannot have: it is one process that runs to its end, nothing to balance, probe or drain. */
+const NOT_FOR_ONCE = {
+  replicas: "a one-shot runs exactly one process",
+  port: "a one-shot serves nothing",
+  health: "a one-shot is healthy when it exits 0",
+  stop: "a one-shot is stopped (TERM, then KILL after 10 s) only when the box goes down mid-run",
+} as const;
 const DEFAULT_GRACE_MS = 10_000;
 const DEFAULT_HEALTH_TIMEOUT_MS = 2_000;
 const DEFAULT_HEALTH_INTERVAL_MS = 1_000;
@@ -37,6 +44,14 @@ export function normaliseRole(name: string, yaml: YamlFile, input: RoleInput): {
     if (!NAME_PATTERN.test(c)) err(path, `component name "${c}" must match [a-z][a-z0-9-]* (lowercase, digits, dashes; no dots)`, "key");
     if (!spec) continue;
     const health = normaliseHealth(spec, path, err);
+    if (spec.once) {
+      for (const [key, why] of Object.entries(NOT_FOR_ONCE)) {
+        if (spec[key as keyof typeof NOT_FOR_ONCE] !== undefined) err([...path, key], `"${key}" does not apply to a one-shot (once: true): ${why}; remove "${key}", or drop "once: true" to make it a long-running component`, "key");
+      }
+      if (spec.entry) err([...path, "entry"], `a one-shot (once: true) cannot be the box's entry: it exits; put "entry: true" on the component that serves the box's URL`, "key");
+    } else if (spec.entry && spec.port === undefined) {
+      err([...path, "entry"], `"entry: true" marks the box's URL: the component needs a "port:"`, "key");
+    }
     components.push({
       name: c,
       command: spec.command,
@@ -48,6 +63,8 @@ export function normaliseRole(name: string, yaml: YamlFile, input: RoleInput): {
         signal: spec.stop?.signal ?? "TERM",
         graceMs: spec.stop?.grace !== undefined ? parseDuration(spec.stop.grace)! : DEFAULT_GRACE_MS,
       },
+      ...(spec.once ? { once: true } : {}),
+      ...(spec.entry ? { entry: true } : {}),
     });
   }
 

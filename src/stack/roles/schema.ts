@@ -81,6 +81,8 @@ const componentShape = {
   port: z.number().int().min(1).max(65535).optional(),
   health: healthSchema.optional(),
   stop: stopSchema.optional(),
+  once: z.boolean().optional().describe("a one-shot (migrations, seed data): runs to completion on every start of the box, before the role's other components and its dependents"),
+  entry: z.boolean().optional().describe("the box's one URL: at most one component on a box says so"),
 };
 
 export const componentSchema = z.strictObject(componentShape);
@@ -103,6 +105,8 @@ export const roleSchema = z.strictObject({
   port: componentShape.port,
   health: componentShape.health,
   stop: componentShape.stop,
+  once: componentShape.once,
+  entry: componentShape.entry,
 });
 
 export type RoleInput = z.output<typeof roleSchema>;

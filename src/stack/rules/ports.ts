@@ -1,4 +1,4 @@
-// No two instances on one box share a port, in any mode (replica i listens on port + i).
+// What one box can hold, in any mode: no two instances share a port (replica i listens on port + i).
 import { boxVariants, type BoxVariant } from "../boxes.js";
 import type { Diagnostic } from "../diagnostic.js";
 import type { Component, Role } from "../types.js";

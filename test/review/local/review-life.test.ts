@@ -86,6 +86,40 @@ describe("review boxes on this machine", () => {
     expect(existsSync(join(store, "review", "feat-again"))).toBe(false);
   }, 60_000);
 
+  it("refuses a bad name, a name in use, and a store its service users cannot enter, starting nothing", async () => {
+    const bad = await cli("review", "up", "--name", "Bad_Name");
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/must match \[a-z\]/);
+    const taken = await cli("review", "up", "--name", "feat");
+    expect(taken.code).toBe(2);
+    expect(taken.stderr).toMatch(/exists already/);
+    chmodSync(root, 0o700);
+    try {
+      const locked = await cli("review", "up", "--name", "locked");
+      expect(locked.code).toBe(1);
+      expect(locked.stderr).toContain(`${root} is mode 0700`);
+      expect(locked.stderr).toMatch(/--store \/var\/lib\/unibox\/store/);
+    } finally {
+      chmodSync(root, 0o755);
+    }
+    expect(existsSync(join(store, "review", "locked"))).toBe(false);
+    expect((await json("review", "ls")).boxes.map((b: any) => b.name)).toEqual(["feat", "main-box"]);
+  }, 30_000);
+
+  it("refuses to take down a box in the review store that runs a production plan", async () => {
+    const planFile = join(store, "review", "main-box", "root", "etc/unibox/plan.json");
+    const saved = readFileSync(planFile, "utf8");
+    writeFileSync(planFile, saved.replace('"mode": "review"', '"mode": "production"').replace('"mode":"review"', '"mode":"production"'));
+    try {
+      const r = await cli("review", "down", "main-box");
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/runs a production box, not a review box: left alone/);
+      expect(await get(main.url)).toBe("v1 built");
+    } finally {
+      writeFileSync(planFile, saved);
+    }
+  }, 30_000);
+
   it("lists the boxes with their image, refs, expiry, last activity, health and URL; a request moves the activity", async () => {
     const before = (await json("review", "ls")).boxes.find((b: any) => b.name === "main-box");
     await get(main.url);

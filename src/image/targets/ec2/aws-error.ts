@@ -14,7 +14,7 @@ export function errorText(error: unknown): string {
 
 // The likely fix for the errors a build meets most; anything else is printed as AWS said it.
 function hint(name: string, action: string): string | undefined {
-  if (/^(UnauthorizedOperation|AccessDenied|AccessDeniedException|AuthFailure)$/.test(name)) return `the AWS identity running the build needs ${action}`;
+  if (/^(UnauthorizedOperation|AccessDenied|AccessDeniedException|AuthFailure)$/.test(name)) return `the AWS identity running unibox needs ${action}`;
   if (/^(RequestLimitExceeded|Throttling|ThrottlingException|RequestThrottled)$/.test(name)) return "EC2 kept throttling after every retry: run the build again later";
   if (name === "InsufficientInstanceCapacity") return "EC2 has no capacity for this instance type here: choose another instance type or subnet";
   if (name === "CredentialsProviderError") return "set AWS credentials (AWS_PROFILE, or an instance or CI role)";

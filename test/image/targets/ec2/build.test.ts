@@ -243,7 +243,7 @@ describe("a failure at each step", () => {
     fake.failOn("CreateTags", awsError("UnauthorizedOperation", "not authorized"), { when: (input) => input.Tags[0].Key === "unibox:sealed" });
     const failure = await buildFailure(build());
     expect(failure.step).toBe("tag-image");
-    expect(failure.message).toMatch(/tagging ami-\w+, snap-\w+, snap-\w+ failed \(UnauthorizedOperation: not authorized\); the AWS identity running the build needs ec2:CreateTags/);
+    expect(failure.message).toMatch(/tagging ami-\w+, snap-\w+, snap-\w+ failed \(UnauthorizedOperation: not authorized\); the AWS identity running unibox needs ec2:CreateTags/);
     expect(fake.created.filter((id) => id.startsWith("ami-"))).toHaveLength(1);
     expectNothingLeft();
   });

@@ -56,7 +56,7 @@ describe("resolveBase", () => {
   it("says what permission is missing when DescribeImages is denied", async () => {
     fake.failOn("DescribeImages", awsError("UnauthorizedOperation", "You are not authorized to perform this operation."));
     await expect(target().resolveBase(run)).rejects.toThrow(
-      "looking up the base AMI (name debian-12-amd64-*) failed (UnauthorizedOperation: You are not authorized to perform this operation.); the AWS identity running the build needs ec2:DescribeImages",
+      "looking up the base AMI (name debian-12-amd64-*) failed (UnauthorizedOperation: You are not authorized to perform this operation.); the AWS identity running unibox needs ec2:DescribeImages",
     );
   });
 });
