@@ -72,8 +72,10 @@ describe("the sample stack on a review box", () => {
   }, 30_000);
 
   it("leaves no postgres, redis, nginx or node process of the box after down --reset", async () => {
-    const status = await runJson<{ instances: { name: string; pid: number }[] }>(["status", "--prefix", prefix]);
-    const pids = status.instances.map((i) => i.pid);
+    const status = await runJson<{ instances: { name: string; pid: number; once?: boolean; state: string }[] }>(["status", "--prefix", prefix]);
+    // The one-shot (api.migrate) ran to completion at boot: it has no process left.
+    expect(status.instances.filter((i) => i.once).map((i) => [i.name, i.state])).toEqual([["api.migrate.0", "done"]]);
+    const pids = status.instances.filter((i) => !i.once).map((i) => i.pid);
     expect(pids.every((p) => p > 0 && isAlive(p))).toBe(true);
     // Children too: postgres's backends, nginx's worker.
     const children = (await execa("sh", ["-c", `for p in ${pids.join(" ")}; do cat /proc/$p/task/*/children 2>/dev/null; done`])).stdout.split(/\s+/).filter(Boolean).map(Number);

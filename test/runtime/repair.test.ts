@@ -20,7 +20,10 @@ describe("boot repairs", () => {
     const old = box.pid("a.main.0");
     rmSync(box.paths.sv("a.main.0"), { recursive: true });
     const report = await box.bootJson("--wait", "15");
-    expect(report).toMatchObject({ added: ["a.main.0"], replaced: ["a.main.0"], unchanged: ["b.main.0"] });
+    expect(report).toMatchObject({ added: ["a.main.0"], unchanged: ["b.main.0"] });
+    // runsvdir's own rescan (every 5 s) may have sent the orphaned runsv TERM before this boot came: then there
+    // was nothing left to replace. Either way the old process is gone.
+    expect([[], ["a.main.0"]]).toContainEqual(report.replaced);
     expect(isAlive(old)).toBe(false);
     const status = await waitForStatus(box, (s) => s.instances.every((i) => i.healthy));
     expect(status.instances.find((i) => i.name === "a.main.0")!.pid).not.toBe(old);
