@@ -33,6 +33,7 @@ export function groupOptions(group: OptionGroup): Option[] {
       return [
         new Option("--cpus <n>", "vCPUs to plan per-CPU replicas for (default: this machine's)"),
         new Option("--port-offset <n>", "added to every port (review boxes side by side)").default("0"),
+        new Option("--env-dir <dir>", "the box's own env layer (not baked: secrets, managed endpoints), innermost of the files"),
       ];
     case "prefix":
       return [new Option("--prefix <dir>", "root of every on-box path").default("/")];
@@ -51,6 +52,7 @@ function planInput(i: Input) {
     identity: identityInput(i),
     cpus: i.optionalInt("cpus", 1, 1024),
     portOffset: i.int("portOffset", 0, 65535),
+    envDir: i.optionalString("envDir"),
     prefix: i.string("prefix"),
   };
 }

@@ -4,7 +4,13 @@ import { readTags, type ReadTagsOptions } from "../identity/resolve.js";
 import { identityFromTags, type Identity } from "../identity/tags.js";
 import { loadStack } from "../stack/load.js";
 import type { Stack } from "../stack/types.js";
-import { buildPlan, type BoxFacts, type Plan } from "./plan.js";
+import { buildPlan, type BoxFacts, type Plan, type PlannedScope } from "./plan.js";
+import { resolve } from "node:path";
+import { lstatSync } from "node:fs";
+import { UsageError } from "../errors.js";
+import { loadEnvDir } from "../stack/envdirs/load.js";
+import { formatDiagnostic } from "../stack/diagnostic.js";
+import { checkNotWritableByOthers } from "../runtime/reachable.js";
 
 /** What the user asked for, typed. */
 export interface PlanRequest {
@@ -13,6 +19,8 @@ export interface PlanRequest {
   /** vCPUs to plan per-CPU replicas for; default this machine's. */
   cpus?: number;
   portOffset: number;
+  /** `--env-dir`: the box's own env layer (not baked: secrets, managed endpoints), innermost of the files. */
+  envDir?: string;
 }
 
 /** Where the box keeps things, from the box handle: the plan's paths depend on it. */
@@ -42,6 +50,28 @@ export async function loadPlan(request: PlanRequest, layout: BoxLayout): Promise
     stateRoot: layout.stateRoot,
     runtimeBins: layout.runtimeBins,
     invokingUser: userInfo().username,
+    ...(request.envDir ? { boxEnv: loadBoxEnv(request.envDir) } : {}),
   };
   return { stack, identity, plan: buildPlan(stack, identity, facts), facts };
+}
+
+/**
+ * The `--env-dir` layer. Root reads it at boot and hands it to services, so, like the image, it must be changeable
+ * only by this user or root: no one else may write it or a directory above it, and every file in it is theirs.
+ */
+function loadBoxEnv(dir: string): PlannedScope {
+  const abs = resolve(dir);
+  checkNotWritableByOthers(abs, "the --env-dir");
+  const { entries, errors } = loadEnvDir(abs);
+  if (!entries) throw new UsageError(`--env-dir ${abs}: ${errors.length} error(s)`, { details: errors.map(formatDiagnostic) });
+  const me = process.getuid?.() ?? 0;
+  for (const entry of entries) {
+    const st = lstatSync(entry.path);
+    if (st.isSymbolicLink() || (st.uid !== me && st.uid !== 0) || (st.mode & 0o022) !== 0) {
+      throw new UsageError(`--env-dir ${abs}: ${entry.path} is ${st.isSymbolicLink() ? "a symlink" : `owned by uid ${st.uid}, mode ${(st.mode & 0o7777).toString(8)}`}; root reads it for every service`, {
+        details: [`Make it a regular file of yours or root's that only the owner can write: chown root ${entry.path} && chmod 600 ${entry.path}`],
+      });
+    }
+  }
+  return { name: abs, entries };
 }

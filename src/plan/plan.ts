@@ -25,6 +25,8 @@ export interface BoxFacts {
   stateRoot?: string;
   /** An image box's runtimes, `<prefix>/opt/unibox/runtimes/<name>/bin`: first on every instance's PATH. */
   runtimeBins?: string[];
+  /** `--env-dir`: the box's own layer, innermost of the files (before the generated variables); named by its path. */
+  boxEnv?: PlannedScope;
 }
 
 export interface PlannedInstance {
@@ -97,7 +99,7 @@ export function buildPlan(stack: Stack, identity: Identity, facts: BoxFacts): Pl
       if (identity.component !== undefined && component.name !== identity.component) continue;
       const count = replicaCount(component.replicas[mode], facts.cpus);
       if (count > 0 && component.port !== undefined) (ports[role.name] ??= contextMap())[component.name] = component.port + facts.portOffset;
-      const envLayers = scopeChain(mode, role.name, component.name).filter((s) => stack.envScopes.has(s));
+      const envLayers = [...scopeChain(mode, role.name, component.name).filter((s) => stack.envScopes.has(s)), ...(facts.boxEnv ? [facts.boxEnv.name] : [])];
       for (let replica = 0; replica < count; replica++) {
         const port = component.port === undefined ? undefined : component.port + facts.portOffset + replica;
         if (port !== undefined && port > 65535) {
@@ -127,7 +129,7 @@ export function buildPlan(stack: Stack, identity: Identity, facts: BoxFacts): Pl
   }
   const box = { mode, name: identity.box ?? facts.instanceId, instanceId: facts.instanceId, privateIp: facts.privateIp };
   const used = new Set(instances.flatMap((i) => i.envLayers));
-  const envScopes = [...used].sort().map((name) => ({ name, entries: stack.envScopes.get(name)!.entries }));
+  const envScopes = [...used].sort().map((name) => (name === facts.boxEnv?.name ? facts.boxEnv : { name, entries: stack.envScopes.get(name)!.entries }));
   const runtimePath = facts.runtimeBins?.length ? [...facts.runtimeBins, SYSTEM_PATH].join(":") : undefined;
   return { mode, root: stack.root, box, cpus: facts.cpus, portOffset: facts.portOffset, instances, templateContext: { box, ports, replicas }, envScopes, ...(runtimePath ? { runtimePath } : {}) };
 }

@@ -35,6 +35,17 @@ export function loadEnvScopes(root: string): LoadedEnvScopes {
   return loaded;
 }
 
+/**
+ * One env directory outside the stack (`boot --env-dir`): the box's own layer, for what must not be baked
+ * (secrets, the endpoints of managed databases). The same rules as a scope of envdirs/; errors name its path.
+ */
+export function loadEnvDir(dir: string): { entries?: EnvEntry[]; errors: Diagnostic[] } {
+  const loaded: LoadedEnvScopes = { scopes: new Map(), templates: new Map(), errors: [] };
+  if (!statSync(dir, { throwIfNoEntry: false })?.isDirectory()) return { errors: [{ file: dir, line: 1, col: 1, message: "expected a directory of env files (one file per variable, chpst envdir format)" }] };
+  const entries = loadScope(dir, dir, loaded);
+  return { entries: loaded.errors.length ? undefined : entries, errors: loaded.errors };
+}
+
 function at(loaded: LoadedEnvScopes, file: string, message: string): LoadedEnvScopes {
   loaded.errors.push({ file, line: 1, col: 1, message });
   return loaded;
