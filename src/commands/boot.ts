@@ -1,9 +1,11 @@
 // `unibox boot`: plan from the tags, converge the box, and with --wait return once every instance is healthy.
 import { join } from "node:path";
-import { RuntimeFailure, UnhealthyError } from "../errors.js";
+import { RuntimeFailure, UnhealthyError, UsageError } from "../errors.js";
 import { loadPlan, type PlanRequest } from "../plan/load-plan.js";
 import { boot } from "../runtime/boot.js";
-import { openBox } from "../runtime/box.js";
+import { openBox, type Box } from "../runtime/box.js";
+import type { Plan } from "../plan/plan.js";
+import { tagsOf, type Identity } from "../identity/tags.js";
 import { logTail, publicState } from "../runtime/health.js";
 import { waitHealthy } from "../runtime/wait-healthy.js";
 import { table, type CommandResult } from "./result.js";
@@ -23,7 +25,9 @@ export interface BootCommandOptions extends PlanRequest {
 
 export async function bootCommand(options: BootCommandOptions): Promise<CommandResult> {
   if (options.image !== undefined) options = await fromImage(options, options.image);
-  const { plan } = await loadPlan(options, boxLayout(openBox(options.prefix)));
+  const box = openBox(options.prefix);
+  let { plan, identity } = await loadPlan(options, boxLayout(box));
+  if (Object.keys(identity.refs).length > 0) plan = await planWithRefs(options, box, identity);
   const report = await boot({ plan, prefix: options.prefix, serviceDir: options.serviceDir, statusPort: options.statusPort });
   let instances;
   if (options.waitMs !== undefined) {
@@ -54,6 +58,24 @@ export async function bootCommand(options: BootCommandOptions): Promise<CommandR
   const summary = `${report.mode} box under ${report.prefix}: ${report.added.length} added, ${report.changed.length} restarted, ${report.removed.length} removed, ${report.unchanged.length} unchanged${report.replaced.length ? `, ${report.replaced.length} replaced (left by a broken box: ${report.replaced.join(", ")})` : ""}; runsvdir ${report.runsvdir.pid}${report.runsvdir.started ? " (started)" : ""}`;
   const rows = instances ? [["INSTANCE", "STATE", "PID", "HEALTHY"], ...instances.map((i) => [i.name, publicState(i.state), String(i.pid ?? "-"), i.healthy ? "yes" : "no"])] : [];
   return { json: { ...report, instances }, text: rows.length ? `${summary}\n\n${table(rows)}` : summary };
+}
+
+/**
+ * A review box whose tags name refs (`unibox:ref.<repo>`, how `review up --target ec2 --ref` reaches the instance)
+ * runs those repos at those refs: built at boot through the box's own cache, the rest as baked, then planned again
+ * from the derived tree (with the tags already read: instance metadata is not asked twice).
+ */
+async function planWithRefs(options: BootCommandOptions, box: Box, identity: Identity): Promise<Plan> {
+  if (!box.fromImage) {
+    throw new UsageError(`unibox:ref.* tags (${Object.entries(identity.refs).map(([r, ref]) => `${r}=${ref}`).join(", ")}) need a box booted from an image`, {
+      details: ["On a development boot, check the ref out in the repo's working tree instead."],
+    });
+  }
+  const { applyRefs } = await import("../review/apply-refs.js");
+  const applied = await applyRefs({ opt: box.paths.opt, stateRoot: box.paths.stateRoot, refs: identity.refs, signal: new AbortController().signal, note: (l) => process.stderr.write(`note: ${l}\n`) });
+  process.stderr.write(`unibox:ref.* applied: ${Object.entries(identity.refs).map(([r, ref]) => `${r}@${ref} (${applied.repos[r]?.slice(0, 12)})`).join(", ")}: ${applied.reused ? "reused" : "built"} ${applied.imageId}\n`);
+  const tags = tagsOf(identity);
+  return (await loadPlan({ ...options, root: join(applied.opt, "stack"), identity: { tagFlags: tags, tagWaitMs: 0 } }, boxLayout(box, applied.opt))).plan;
 }
 
 // The image's tree linked at <P>/opt/unibox, and its baked stack definition planned instead of --root.

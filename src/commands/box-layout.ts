@@ -3,8 +3,10 @@ import { existsSync, readdirSync } from "node:fs";
 import type { BoxLayout } from "../plan/load-plan.js";
 import type { Box } from "../runtime/box.js";
 
-export function boxLayout(box: Box): BoxLayout {
-  const runtimes = `${box.paths.opt}/runtimes`;
-  const runtimeBins = box.fromImage && existsSync(runtimes) ? readdirSync(runtimes).sort().map((r) => `${runtimes}/${r}/bin`).filter((d) => existsSync(d)) : [];
-  return { stateRoot: box.paths.stateRoot, appsDir: `${box.paths.opt}/apps`, fromImage: box.fromImage, runtimeBins };
+/** `opt`: the image tree the box runs, `<P>/opt/unibox` unless its refs made it another (apply-refs). */
+export function boxLayout(box: Box, opt = box.paths.opt): BoxLayout {
+  const fromImage = box.fromImage || opt !== box.paths.opt;
+  const runtimes = `${opt}/runtimes`;
+  const runtimeBins = fromImage && existsSync(runtimes) ? readdirSync(runtimes).sort().map((r) => `${runtimes}/${r}/bin`).filter((d) => existsSync(d)) : [];
+  return { stateRoot: box.paths.stateRoot, appsDir: `${opt}/apps`, fromImage, runtimeBins };
 }

@@ -159,3 +159,14 @@ function listed(problems: string[]): string[] {
 function servicesIn(stack: Stack, mode: Mode): string[] {
   return [...stack.roles.values()].filter((r) => r.modes.includes(mode)).map((r) => r.name);
 }
+
+/** The tags that give `identity` back: what a second plan of the same box is made from without asking EC2 again. */
+export function tagsOf(identity: Identity): [string, string][] {
+  const tags: [string, string][] = [[TAG.mode, identity.mode]];
+  if (identity.service !== undefined) tags.push([TAG.service, identity.service]);
+  if (identity.component !== undefined) tags.push([TAG.component, identity.component]);
+  if (identity.box !== undefined) tags.push([TAG.box, identity.box]);
+  if (identity.expiresAt !== undefined) tags.push([TAG.expiresAt, identity.expiresAt]);
+  for (const [repo, ref] of Object.entries(identity.refs)) tags.push([`${TAG.refPrefix}${repo}`, ref]);
+  return tags;
+}

@@ -22,7 +22,7 @@ import { boxLayout } from "../../commands/box-layout.js";
 import { checkBoxName, defaultBoxName } from "../names.js";
 import type { ReviewBox } from "../types.js";
 import { boxDirs, ensureReviewRoot, listRecords, reviewRoot, writeRecord, type BoxRecord } from "./box-record.js";
-import { deriveImage } from "./derive-image.js";
+import { deriveImage } from "../derive-image.js";
 import { chooseOffset } from "./port-offset.js";
 import { describeBox } from "./describe.js";
 
@@ -87,7 +87,8 @@ export async function localReviewUp(options: LocalReviewUpOptions): Promise<Revi
     if (Object.keys(options.refs).length > 0 || options.stackRef) {
       const stackRoot = options.stackRef ? await addStackWorkTree(options.root, options.stackRef, dirs.stack) : options.root;
       options.progress(`${name}: image for ${describeRefs(options.refs, options.stackRef)} (repos built once per commit, through the image cache)`);
-      const derived = await deriveImage({ store, stackRoot, parent, refs: options.refs, signal: options.signal, note: (l) => options.progress(`note: ${l}`) });
+      const parentRepos = Object.fromEntries(Object.entries(parent.manifest.repos).map(([n, r]) => [n, r.commit]));
+      const derived = await deriveImage({ store: imagesIn(store, REVIEW_IMAGES), stackRoot, parentRepos, refs: options.refs, signal: options.signal, note: (l) => options.progress(`note: ${l}`) });
       options.progress(`${name}: ${derived.reused ? "reused" : "built"} ${derived.id}`);
       imageDir = imagesIn(store, REVIEW_IMAGES).imageDir(derived.id);
       record = { ...record, image: derived.id, refs: Object.fromEntries(Object.entries(options.refs).map(([repo, ref]) => [repo, { ref, commit: derived.repos[repo] }])) };

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { repoBuildKey } from "../../fingerprint.js";
 import { runScript } from "../../run-script.js";
 import type { Step } from "../../runner.js";
-import { removeTree } from "../../tree-ops.js";
+import { linkTree, removeTree } from "../../tree-ops.js";
 import { commitCacheEntry, linkEntry } from "./cache-entry.js";
 import type { ResolvedRepo } from "../../types.js";
 import { buildUserNpmCache, scriptEnv, type LocalState } from "./state.js";
@@ -24,6 +24,11 @@ export const buildRepos: Step<LocalState> = {
     for (const repo of state.input.recipe.repos) {
       const cache = repoCacheDir(state, repo);
       const t0 = performance.now();
+      const seed = state.seeds[repo.name];
+      if (!existsSync(cache) && seed) {
+        ctx.progress(`${repo.name}: ${repo.commit.slice(0, 12)} from the box's own checkout`);
+        await seedInto(state, repo, seed, cache);
+      }
       const built = !existsSync(cache);
       if (built) {
         ctx.progress(`${repo.name}: building ${repo.commit.slice(0, 12)} (${repo.build.length} step(s))`);
@@ -36,6 +41,17 @@ export const buildRepos: Step<LocalState> = {
     }
   },
 };
+
+// A checkout that is already built (the box's baked one) becomes the cache entry: hard links, then sealed.
+async function seedInto(state: LocalState, repo: ResolvedRepo, seed: string, cache: string): Promise<void> {
+  const tmp = state.store.cacheDir("repos", `.tmp-${state.input.buildId}-${state.token}-${repo.name}-seed`);
+  try {
+    await linkTree(seed, tmp);
+    await commitCacheEntry(tmp, cache);
+  } finally {
+    await removeTree(tmp);
+  }
+}
 
 // Built under a temporary root, then renamed into the cache: a killed build never leaves a half entry there.
 async function buildInto(state: LocalState, repo: ResolvedRepo, cache: string, ctx: Parameters<Step<LocalState>["run"]>[1]): Promise<void> {

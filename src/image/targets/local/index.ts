@@ -48,13 +48,21 @@ export function hostBase(osRelease = "/etc/os-release"): BaseImage {
   return { id: `host:${fields.ID ?? "linux"}-${fields.VERSION_ID ?? "unknown"}`, name: fields.PRETTY_NAME ?? "this host" };
 }
 
-function initialState(input: BuildInput, store: Store): LocalState {
-  const building = store.buildingDir(input.buildId);
-  const sources = store.cacheDir(`.sources-${input.buildId}`);
-  return { input, store, building, tree: join(building, "tree"), sources, script: join(sources, "provision.sh"), repos: {}, linked: [], token: randomBytes(16).toString("hex"), startedOn: new Date().toISOString() };
+/**
+ * `seeds`: repo name -> a directory already holding that repo built at the commit the recipe names (a box's
+ * baked checkout). A missing cache entry is made from it (hard links) instead of building the repo again.
+ */
+export interface LocalTargetOptions {
+  seeds?: Record<string, string>;
 }
 
-export function localTarget(store: Store): Target {
+function initialState(input: BuildInput, store: Store, options: LocalTargetOptions = {}): LocalState {
+  const building = store.buildingDir(input.buildId);
+  const sources = store.cacheDir(`.sources-${input.buildId}`);
+  return { input, store, building, tree: join(building, "tree"), sources, script: join(sources, "provision.sh"), repos: {}, linked: [], token: randomBytes(16).toString("hex"), startedOn: new Date().toISOString(), seeds: options.seeds ?? {} };
+}
+
+export function localTarget(store: Store, options: LocalTargetOptions = {}): Target {
   return {
     name: "local",
     async resolveBase() {
@@ -75,9 +83,9 @@ export function localTarget(store: Store): Target {
       ];
       return { steps: LOCAL_STEPS.map((s) => ({ name: s.name, title: s.title })), resources };
     },
-    async build(input, options): Promise<BuiltImage> {
-      const state = initialState(input, store);
-      await runSteps(LOCAL_STEPS, state, options);
+    async build(input, run): Promise<BuiltImage> {
+      const state = initialState(input, store, options);
+      await runSteps(LOCAL_STEPS, state, run);
       const sealed = state.sealed!;
       const repoBuilds = Object.fromEntries(Object.entries(state.repos).map(([name, r]) => [name, { built: r.built, ms: Math.round(r.ms) }]));
       return { id: sealed.id, fingerprint: input.fingerprint, created: sealed.created, location: sealed.dir, repoBuilds };

@@ -25,6 +25,8 @@ export interface LocalState {
   /** Set by the seal step. */
   sealed?: { id: string; dir: string; treeDigest: string; created: string };
   startedOn: string;
+  /** Repo name -> a directory holding that repo already built at its commit: made the cache entry, not built. */
+  seeds: Record<string, string>;
 }
 
 /** The environment every script phase of a local build gets; `npmCache` must be writable by whoever runs npm. */

@@ -2,12 +2,12 @@
 // tree) with the named repos at their refs and every other repo pinned to the commit its parent image baked.
 // It is an ordinary local image build, so the per-repo cache builds only what changed, and a second box on the
 // same refs finds the image by its fingerprint and builds nothing.
-import { UsageError } from "../../errors.js";
-import { imageBuild } from "../../image/build.js";
-import { plainReporter } from "../../image/progress.js";
-import { imagesIn, REVIEW_IMAGES, type StoredImage, type Store } from "../../image/store.js";
-import { localTarget } from "../../image/targets/local/index.js";
-import { loadStack } from "../../stack/load.js";
+import { UsageError } from "../errors.js";
+import { imageBuild } from "../image/build.js";
+import { plainReporter } from "../image/progress.js";
+import { imagesIn, REVIEW_IMAGES, type Store } from "../image/store.js";
+import { localTarget } from "../image/targets/local/index.js";
+import { loadStack } from "../stack/load.js";
 
 export interface DerivedImage {
   id: string;
@@ -17,18 +17,30 @@ export interface DerivedImage {
   repos: Record<string, string>;
 }
 
-export async function deriveImage(args: { store: Store; stackRoot: string; parent: StoredImage; refs: Record<string, string>; signal: AbortSignal; note(line: string): void }): Promise<DerivedImage> {
+export interface DeriveArgs {
+  store: Store;
+  stackRoot: string;
+  /** The parent image's commit of each repo: every repo without a ref is pinned to it. */
+  parentRepos: Record<string, string>;
+  refs: Record<string, string>;
+  /** Repos already built at the parent's commit (a box's baked checkouts): made cache entries, not rebuilt. */
+  seeds?: Record<string, string>;
+  signal: AbortSignal;
+  note(line: string): void;
+}
+
+export async function deriveImage(args: DeriveArgs): Promise<DerivedImage> {
   const stack = loadStack(args.stackRoot);
   const known = new Set(stack.image.repos.map((r) => r.name));
   const unknown = Object.keys(args.refs).filter((r) => !known.has(r));
   if (unknown.length) {
     throw new UsageError(`--ref names ${unknown.map((r) => `"${r}"`).join(", ")}, not a repo of image/image.yaml`, { details: [`Repos: ${[...known].join(", ")}; e.g. --ref ${[...known][0] ?? "api"}=my-branch`] });
   }
-  const pinned = { ...stack, image: { ...stack.image, repos: stack.image.repos.map((r) => ({ ...r, ref: args.refs[r.name] ?? args.parent.manifest.repos[r.name]?.commit ?? r.ref })) } };
-  const store = imagesIn(args.store, REVIEW_IMAGES);
+  const pinned = { ...stack, image: { ...stack.image, repos: stack.image.repos.map((r) => ({ ...r, ref: args.refs[r.name] ?? args.parentRepos[r.name] ?? r.ref })) } };
+  const store = args.store;
   const result = await imageBuild({
     stack: pinned,
-    target: localTarget(store),
+    target: localTarget(store, { seeds: args.seeds }),
     store,
     dryRun: false,
     signal: args.signal,
