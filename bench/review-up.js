@@ -10,6 +10,7 @@
 // Every box is taken down at the end, on error too, and the processes left under the stack are counted.
 import { spawn, spawnSync } from "node:child_process";
 import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { get } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { median, repoRoot, unibox } from "./lib.js";
@@ -146,10 +147,25 @@ function runAsync(args) {
   });
 }
 
+/** GET on a new connection: a kept-alive one could still lead to an earlier box that had the same port. */
+function getFresh(url) {
+  return new Promise((resolve, reject) => {
+    const req = get(url, { agent: false, timeout: 5000 }, (res) => {
+      let body = "";
+      res.setEncoding("utf8");
+      res.on("data", (d) => (body += d));
+      res.on("end", () => resolve({ status: res.statusCode, body }));
+      res.on("error", reject);
+    });
+    req.on("timeout", () => req.destroy(new Error("timed out after 5 s")));
+    req.on("error", reject);
+  });
+}
+
 /** Asks the box's URL for the welcome page: null, or what answered instead and who listens on that port. */
 async function expectWelcome(box) {
-  const res = await fetch(box.url, { signal: AbortSignal.timeout(5000) });
-  const body = await res.text();
+  const res = await getFresh(box.url).catch((error) => ({ status: error.code ?? error.message, body: "" }));
+  const body = res.body;
   if (res.status === 200 && body.includes("welcome")) return null;
   const port = new URL(box.url).port;
   const listener = spawnSync("ss", ["-Hltnp", `sport = :${port}`], { encoding: "utf8" }).stdout.trim();

@@ -159,9 +159,9 @@ export async function removeBox(store: Store, name: string, booted = true): Prom
   rmSync(dirs.dir, { recursive: true, force: true });
 }
 
-/** The newest image `image build` (or promote) made: what a review box runs unless told otherwise. */
+/** The newest image `image build` made (not a promoted one: that is production's): what a review box runs unless told otherwise. */
 function newestImage(store: Store): StoredImage {
-  const image = listImages(store)[0];
+  const image = listImages(store).find((i) => !i.promotedFrom);
   if (!image) throw new UsageError(`no image in ${store.root}: a review box runs one`, { details: ["Build it first: unibox image build"] });
   return image;
 }
