@@ -132,6 +132,20 @@ describe("review boxes on this machine", () => {
     ]);
   }, 30_000);
 
+  it("runs the roles of another branch of the stack definition with --stack-ref: a service that branch adds is on its box", async () => {
+    git(root, "checkout", "-q", "-b", "stack-more");
+    write("roles/extra.yaml", "repo: app\ncommand: node server.js\nport: 3100\nhealth: { http: /health, expect: ok }\n");
+    commitAll(root, "a branch of the stack that adds a service");
+    git(root, "checkout", "-q", "main");
+    const box = (await json("review", "up", "--name", "stack-box", "--stack-ref", "stack-more")).boxes[0];
+    expect(box).toMatchObject({ healthy: true, stackRef: "stack-more" });
+    const status = await runJson(["status", "--prefix", join(store, "review", "stack-box", "root")]);
+    expect(status.instances.map((i: any) => i.name).sort()).toEqual(["app.main.0", "extra.main.0"]);
+    expect(existsSync(join(root, "roles/extra.yaml"))).toBe(false);
+    await json("review", "down", "stack-box");
+    expect(git(root, "worktree", "list")).not.toMatch(/stack-box/);
+  }, 60_000);
+
   it("promotes the healthy feature box to an image that proves what it ran", async () => {
     const promoted = await json("promote", "feat");
     expect(promoted).toMatchObject({ promotedFrom: "feat", parentImage: feature.image, repos: { app: git(root, "rev-parse", "feature") } });
@@ -168,7 +182,11 @@ describe("review boxes on this machine", () => {
     commitAll(root, "a newer image");
     const newer = (await json("image", "build")).id;
     const dry = await json("image", "prune", "--keep", "0", "--dry-run");
-    expect(dry.removed.map((r: any) => r.id)).toEqual([newer]);
+    // The newest build nothing runs, and the image the --stack-ref box ran (it is gone): nothing in use.
+    expect(dry.removed.map((r: any) => r.id)).toContain(newer);
+    expect(dry.removed.map((r: any) => r.id)).not.toContain(image);
+    expect(dry.removed.map((r: any) => r.id)).not.toContain(feature.image);
+    expect(dry.removed).toHaveLength(2);
     expect(existsSync(join(store, "images", newer))).toBe(true);
     expect(Object.fromEntries(dry.kept.map((k: any) => [k.id, k.reason]))).toMatchObject({ [image]: expect.stringMatching(/main-box runs it/), [feature.image]: expect.stringMatching(/feat runs it/) });
     await json("review", "down", "main-box");
