@@ -1,17 +1,14 @@
 // Removes one AMI for good: deregisters it, then deletes every snapshot behind it (a deregistered AMI leaves its
 // snapshots behind, billed, unless they are deleted too). Whatever fails is returned with the command that
 // removes it by hand; nothing here throws, so the prune goes on with the next AMI.
-import { DeleteSnapshotCommand, DeregisterImageCommand, type Image } from "@aws-sdk/client-ec2";
+import { DeregisterImageCommand, type Image } from "@aws-sdk/client-ec2";
 import { errorName, errorText } from "../../image/targets/ec2/aws-error.js";
+import { deleteSnapshot } from "../../image/targets/ec2/delete-image.js";
 import { deleteCommand } from "../../image/targets/ec2/manual.js";
 import { NOT_FOUND_AFTER_CREATE, withRetry } from "../../image/targets/ec2/retry.js";
-import { sleep } from "../../image/targets/ec2/sleep.js";
-import { pollRounds } from "../../shared/poll.js";
 import type { ResolvedPruneDeps } from "./deps.js";
 import { snapshotsOf } from "./list-images.js";
 
-/** EC2 holds a snapshot for a moment after the AMI using it is deregistered. */
-const SNAPSHOT_BUSY = ["InvalidSnapshot.InUse", "IncorrectState"];
 
 /** Something a prune could not remove, and how to remove it by hand. */
 export interface RemovalFailure {
@@ -51,31 +48,10 @@ export async function removeImage(deps: RemoveDeps, image: Image): Promise<Image
   const removal: ImageRemoval = { deregistered: true, snapshots: [], failures: [] };
   for (const snapshotId of snapshotIds) {
     deps.progress(`deleting ${snapshotId} (of ${imageId})`);
-    const failure = await deleteSnapshot(deps, snapshotId);
+    const failure = await deleteSnapshot(deps.ec2, snapshotId, { timeoutMs: deps.snapshotTimeoutMs, pollMs: deps.pollMs, retry: deps.retry });
     if (failure) removal.failures.push({ resource: snapshotId, error: failure, deleteByHand: [deleteCommand("snapshot", snapshotId)] });
     else removal.snapshots.push(snapshotId);
   }
   return removal;
 }
 
-// Deletes one snapshot, trying again while EC2 still holds it; undefined when it is gone, else why not.
-async function deleteSnapshot(deps: RemoveDeps, snapshotId: string): Promise<string | undefined> {
-  let busy: unknown;
-  try {
-    const result = await pollRounds({ timeoutMs: deps.snapshotTimeoutMs, intervalMs: deps.pollMs, sleep: (ms) => sleep(ms) }, async () => {
-      try {
-        await withRetry(() => deps.ec2.send(new DeleteSnapshotCommand({ SnapshotId: snapshotId })), { policy: deps.retry });
-        return { done: true, value: undefined };
-      } catch (error) {
-        const name = errorName(error);
-        if (name === NOT_FOUND_AFTER_CREATE.snapshot) return { done: true, value: undefined };
-        if (!SNAPSHOT_BUSY.includes(name)) throw error;
-        busy = error;
-        return { done: false, value: undefined };
-      }
-    });
-    return result.done ? undefined : `still in use (${errorText(busy)})`;
-  } catch (error) {
-    return errorText(error);
-  }
-}

@@ -61,7 +61,8 @@ export async function deleteImageAndSnapshots(imageId: string | undefined, snaps
       continue;
     }
     options.progress?.(`deleting ${snapshotId}`);
-    const failure = await deleteSnapshot(snapshotId, options);
+    const why = await deleteSnapshot(options.ec2, snapshotId, { timeoutMs: options.timing.cleanupTimeoutMs, pollMs: options.timing.pollMs, retry: options.timing.retry, signal: options.signal });
+    const failure = why && `could not delete ${snapshotId}: ${why}`;
     if (failure) {
       problems.push(failure);
       manual.push(deleteCommand("snapshot", snapshotId));
@@ -76,14 +77,21 @@ export async function deleteImageAndSnapshots(imageId: string | undefined, snaps
   return removed;
 }
 
-// Deletes one snapshot, retrying while it is still pending or still held; undefined when done, else why not.
-async function deleteSnapshot(snapshotId: string, options: CleanupOptions): Promise<string | undefined> {
-  const { ec2, timing, signal } = options;
+/**
+ * Deletes one snapshot, retrying while EC2 still holds it (a moment after its AMI is deregistered); undefined
+ * when it is gone, else why not. Shared by the build's cleanup and `image prune`.
+ */
+export async function deleteSnapshot(
+  ec2: CleanupOptions["ec2"],
+  snapshotId: string,
+  options: { timeoutMs: number; pollMs: number; retry: CleanupOptions["timing"]["retry"]; signal?: AbortSignal },
+): Promise<string | undefined> {
+  const { signal } = options;
   let busy: unknown;
   try {
-    const result = await pollRounds({ timeoutMs: timing.cleanupTimeoutMs, intervalMs: timing.pollMs, sleep: (ms) => sleep(ms, signal) }, async () => {
+    const result = await pollRounds({ timeoutMs: options.timeoutMs, intervalMs: options.pollMs, sleep: (ms) => sleep(ms, signal) }, async () => {
       try {
-        await withRetry(() => ec2.send(new DeleteSnapshotCommand({ SnapshotId: snapshotId }), { abortSignal: signal }), { policy: timing.retry, signal });
+        await withRetry(() => ec2.send(new DeleteSnapshotCommand({ SnapshotId: snapshotId }), { abortSignal: signal }), { policy: options.retry, signal });
         return { done: true, value: undefined };
       } catch (error) {
         const name = errorName(error);
@@ -93,8 +101,8 @@ async function deleteSnapshot(snapshotId: string, options: CleanupOptions): Prom
         return { done: false, value: undefined };
       }
     });
-    return result.done ? undefined : `could not delete ${snapshotId}: still busy (${errorText(busy)})`;
+    return result.done ? undefined : `still in use (${errorText(busy)})`;
   } catch (error) {
-    return `could not delete ${snapshotId}: ${errorText(error)}`;
+    return errorText(error);
   }
 }
