@@ -12,7 +12,8 @@ import type { CommandResult } from "./result.js";
 export async function imageVerifyCommand(options: { root: string; store?: string; id: string }): Promise<CommandResult> {
   const store = openStore(storeDir(options.root, options.store));
   checkStore(store);
-  const image = requireImage(store, options.id);
+  // Also the images review boxes run (review-images/): a box's image can be checked before it is promoted.
+  const image = findImage(store, options.id) ?? requireImage(store, options.id);
   const statementFile = join(image.dir, STATEMENT_FILE);
   let statement: unknown;
   try {
@@ -25,7 +26,7 @@ export async function imageVerifyCommand(options: { root: string; store?: string
   const actual = digestOfLines(treeLines(actualEntries));
   const result = verifyStatement(statement, actual);
   // A promoted image also proves its review: the statement, the manifest and the parent image must agree.
-  const promotion = image.manifest.promotion ? verifyPromotion(image, statement as InTotoStatement, (id) => findImage(store, id)) : [];
+  const promotion = verifyPromotion(image, statement as InTotoStatement, (id) => findImage(store, id));
   if (result.ok && promotion.length) {
     throw new RuntimeFailure(`${image.id}'s tree matches its digest, but its promotion record does not hold`, { details: promotion });
   }

@@ -10,6 +10,11 @@ export async function ec2PromoteCommand(options: { box: string; launchTemplate?:
   const { signal, release } = cancelOnSignals();
   try {
     const lt = options.launchTemplate;
+    // The template is looked up first: a typo must not cost a reboot of the box and an AMI thrown away.
+    if (lt) {
+      const { findLaunchTemplate, retryPolicy } = await import("../ec2/launch-template/index.js");
+      await findLaunchTemplate(ec2, lt, { policy: retryPolicy(undefined), signal });
+    }
     const result = await ec2Promote(
       { ec2, signal, progress: progressLine },
       {

@@ -37,6 +37,6 @@ export async function ec2ReviewUpCommand(options: Omit<ReviewUpCommandOptions, "
 }
 
 export const ec2ReviewLsCommand = (): Promise<ReviewBox[]> => withEc2((deps, m) => m.ec2ReviewLs(deps));
-export const ec2ReviewDownCommand = (name: string): Promise<ReviewBox> => withEc2((deps, m) => m.ec2ReviewDown(deps, name));
+export const ec2ReviewDownCommand = (name: string): Promise<ReviewBox[]> => withEc2((deps, m) => m.ec2ReviewDown(deps, name));
 export const ec2ReviewReapCommand = (dryRun: boolean) => withEc2((deps, m) => m.ec2ReviewReap(deps, { dryRun }));
 export const ec2FleetLsCommand = (filter: { mode?: string; service?: string }): Promise<FleetBox[]> => withEc2((deps, m) => m.ec2FleetLs(deps, filter));

@@ -20,7 +20,13 @@ export interface ReviewUpCommandOptions {
 
 const progress = (line: string) => process.stderr.write(`${line}\n`);
 
+/** The longest --ttl or --max-age: beyond it no date holds the expiry (and no review box lives that long). */
+const MAX_LIFETIME_MS = 3650 * 86_400_000;
+
 export async function reviewUpCommand(options: ReviewUpCommandOptions): Promise<CommandResult> {
+  for (const [flag, ms] of [["--ttl", options.ttlMs], ["--max-age", options.maxAgeMs]] as const) {
+    if (ms !== undefined && ms > MAX_LIFETIME_MS) throw new UsageError(`${flag} may be at most 3650 days (ten years), found ${Math.round(ms / 86_400_000)} days`, { details: [`${flag === "--ttl" ? "--ttl 0" : "leaving --max-age out"} means no limit at all.`] });
+  }
   const refs: Record<string, string> = {};
   for (const [repo, ref] of options.refs) {
     if (refs[repo] !== undefined && refs[repo] !== ref) throw new UsageError(`--ref ${repo} given twice: ${refs[repo]} and ${ref}`, { details: ["Give each repo one ref."] });
@@ -45,26 +51,32 @@ export async function reviewLsCommand(options: { root: string; store?: string; t
 
 export async function reviewDownCommand(options: { root: string; store?: string; target: ReviewTarget; name: string }): Promise<CommandResult> {
   if (!options.name) throw new UsageError("review down needs the box's name", { details: ["unibox review ls lists them."] });
-  let box: ReviewBox;
-  if (options.target === "ec2") box = await (await import("./review-ec2.js")).ec2ReviewDownCommand(options.name);
+  let boxes: ReviewBox[];
+  if (options.target === "ec2") boxes = await (await import("./review-ec2.js")).ec2ReviewDownCommand(options.name);
   else {
     const { localReviewDown, localStore } = await import("../review/local/manage.js");
-    box = await localReviewDown(localStore(options.root, options.store), options.name);
+    boxes = [await localReviewDown(localStore(options.root, options.store), options.name)];
   }
-  return { json: { boxes: [box] }, text: `review box ${box.name} is down and removed${options.target === "ec2" ? ` (instance ${box.instanceId} terminated)` : ", its data and logs with it"}` };
+  const what = options.target === "ec2" ? ` (${boxes.map((b) => `instance ${b.instanceId}`).join(", ")} terminated)` : ", its data and logs with it";
+  return { json: { boxes }, text: `review box ${options.name} is down and removed${what}` };
 }
 
 export async function reviewReapCommand(options: { root: string; store?: string; target: ReviewTarget; dryRun: boolean }): Promise<CommandResult> {
-  let result: { reaped: ReviewBox[]; kept: ReviewBox[] };
+  let result: { reaped: ReviewBox[]; kept: ReviewBox[]; failed?: { name: string; error: string }[] };
   if (options.target === "ec2") result = await (await import("./review-ec2.js")).ec2ReviewReapCommand(options.dryRun);
   else {
     const { localReviewReap, localStore } = await import("../review/local/manage.js");
     result = await localReviewReap(localStore(options.root, options.store), { dryRun: options.dryRun });
   }
   const verb = options.dryRun ? "would remove" : "removed";
+  const failed = result.failed ?? [];
   return {
-    json: { dryRun: options.dryRun, boxes: result.reaped, kept: result.kept },
-    text: result.reaped.length ? `${verb} ${result.reaped.length} expired review box(es):\n\n${reviewTable(result.reaped)}` : `no review box has expired (${result.kept.length} kept)`,
+    json: { dryRun: options.dryRun, boxes: result.reaped, kept: result.kept, failed },
+    text: [
+      result.reaped.length ? `${verb} ${result.reaped.length} expired review box(es):\n\n${reviewTable(result.reaped)}` : `no review box has been removed (${result.kept.length} kept)`,
+      ...failed.map((f) => `could not remove expired box ${f.name}: ${f.error}`),
+    ].join("\n"),
+    exitCode: failed.length ? 1 : 0,
   };
 }
 

@@ -2,7 +2,7 @@
 // `fleet ls` can find them and `image prune` never removes an image one of them runs. On EC2 the tags are the
 // registry; here the store is. A record only points at a prefix: what runs there is read from the box itself.
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
 import { join } from "node:path";
 import type { Store } from "../image/store.js";
 import { writeFileAtomic } from "../runtime/writer.js";
@@ -24,7 +24,7 @@ export function registerBox(store: Store, prefix: string, image: string): void {
   writeFileAtomic({ path: file, contents: `${JSON.stringify({ prefix, image, bootedAt: new Date().toISOString() } satisfies BootedBox)}\n`, mode: 0o644 });
 }
 
-/** Every remembered box whose prefix still links an image of this store; records of boxes gone are dropped. */
+/** Every remembered box whose prefix still links an image of this store (a listing changes nothing). */
 export function bootedBoxes(store: Store): BootedBox[] {
   const dir = registryDir(store);
   if (!existsSync(dir)) return [];
@@ -38,10 +38,7 @@ export function bootedBoxes(store: Store): BootedBox[] {
       continue;
     }
     const image = linkedImage(box.prefix, store);
-    if (!image) {
-      rmSync(file, { force: true });
-      continue;
-    }
+    if (!image) continue;
     boxes.push({ ...box, image });
   }
   return boxes.sort((a, b) => a.prefix.localeCompare(b.prefix));

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { RuntimeFailure } from "../errors.js";
 import { SLSA_PROVENANCE_V1, STATEMENT_TYPE, SUBJECT_NAME, type InTotoStatement } from "./provenance.js";
 import { ENTRIES_FILE, ensureStore, IMAGE_FILE, STATEMENT_FILE, type Store, type StoredImage } from "./store.js";
-import { digestOfLines, parseTreeLines, treeLines } from "./tree-digest.js";
+import { diffTrees, digestOfLines, parseTreeLines, treeEntries, treeLines } from "./tree-digest.js";
 import { linkTree, removeTree } from "./tree-ops.js";
 import type { Manifest, Promotion } from "./types.js";
 
@@ -16,6 +16,18 @@ import type { Manifest, Promotion } from "./types.js";
 export const UNIBOX_PROMOTE_TYPE = "https://unibox.dev/promote/v1";
 
 export async function promoteImage(store: Store, parent: StoredImage, promotion: Omit<Promotion, "parentImage">, now = new Date()): Promise<StoredImage> {
+  // The box ran the parent's tree: it is checked against its sealed digest first, so what is promoted is what was
+  // sealed (hard links share inodes: a file changed in one image changes every image holding it).
+  const parentEntries = treeEntries(join(parent.dir, "tree/opt/unibox"));
+  const parentDigest = digestOfLines(treeLines(parentEntries));
+  if (parentDigest !== parent.treeDigest) {
+    const diff = diffTrees(parseTreeLines(readFileSync(join(parent.dir, ENTRIES_FILE), "utf8")), parentEntries);
+    throw new RuntimeFailure(`${parent.id}, the image the box ran, no longer matches its sealed digest (${parentDigest}, sealed ${parent.treeDigest}): not promoted`, {
+      details: [...diff.added.map((p) => `added:   opt/unibox/${p}`), ...diff.removed.map((p) => `removed: opt/unibox/${p}`), ...diff.changed.map((c) => `changed: opt/unibox/${c.path}`), "Find out who changed it; build the image again and review a box of it."],
+    });
+  }
+  // The manifest as baked in the tree (image.json beside it is not covered by the digest).
+  parent = { ...parent, manifest: JSON.parse(readFileSync(join(parent.dir, "tree/opt/unibox/manifest.json"), "utf8")) as Manifest };
   const full: Promotion = { ...promotion, parentImage: { id: parent.id, treeDigest: parent.treeDigest, fingerprint: parent.fingerprint } };
   const fingerprint = createHash("sha256").update(JSON.stringify({ promote: full })).digest("hex");
   const id = `img-${fingerprint.slice(0, 12)}`;
@@ -35,7 +47,7 @@ export async function promoteImage(store: Store, parent: StoredImage, promotion:
     const manifestText = `${JSON.stringify(manifest, null, 2)}\n`;
     writeFileSync(join(opt, "manifest.json"), manifestText, { mode: 0o444 });
     chmodSync(opt, 0o555);
-    const entries = parseTreeLines(readFileSync(join(parent.dir, ENTRIES_FILE), "utf8")).map((e) =>
+    const entries = parentEntries.map((e) =>
       e.path === "manifest.json" ? { ...e, mode: 0o444, content: createHash("sha256").update(manifestText).digest("hex") } : e,
     );
     if (!entries.some((e) => e.path === "manifest.json")) throw new RuntimeFailure(`${parent.id}'s ${ENTRIES_FILE} has no manifest.json: not an image unibox sealed`);
@@ -88,9 +100,18 @@ export function promotionStatement(manifest: Manifest, promotion: Promotion, tre
  * store, has the digest the statement names.
  */
 export function verifyPromotion(image: StoredImage, statement: InTotoStatement, findParent: (id: string) => StoredImage | undefined): string[] {
-  const promotion = image.manifest.promotion;
-  if (!promotion) return [];
+  // The claims are read from the manifest inside the digested tree; image.json beside it must say the same.
+  let baked: Manifest;
+  try {
+    baked = JSON.parse(readFileSync(join(image.dir, "tree/opt/unibox/manifest.json"), "utf8")) as Manifest;
+  } catch (err) {
+    return [`cannot read the image's own manifest.json: ${(err as Error).message}`];
+  }
+  const promotion = baked.promotion;
+  if (!promotion) return image.manifest.promotion ? ["image.json claims a promotion the manifest in the tree does not record"] : [];
   const problems: string[] = [];
+  if (JSON.stringify(baked) !== JSON.stringify(image.manifest)) problems.push(`${IMAGE_FILE}'s manifest differs from the manifest in the tree (opt/unibox/manifest.json): image.json was changed`);
+  image = { ...image, manifest: baked };
   const def = statement.predicate?.buildDefinition;
   if (def?.buildType !== UNIBOX_PROMOTE_TYPE) problems.push(`the statement's buildType is ${JSON.stringify(def?.buildType)}, expected ${UNIBOX_PROMOTE_TYPE} for a promoted image`);
   if (def?.externalParameters?.box !== promotion.box) problems.push(`the statement names box ${JSON.stringify(def?.externalParameters?.box)}, the manifest ${promotion.box}`);

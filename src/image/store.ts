@@ -160,7 +160,7 @@ export function checkStore(store: Store): void {
     if (d === dirname(d)) break;
   }
   checkNotWritableByOthers(store.root, "the image store");
-  for (const sub of [store.imagesDir, store.cacheDir(), store.cacheDir("repos")]) {
+  for (const sub of [store.imagesDir, store.cacheDir(), store.cacheDir("repos"), join(store.root, REVIEW_IMAGES), join(store.root, "review"), join(store.root, "fleet")]) {
     const st = lstatSync(sub, { throwIfNoEntry: false });
     if (st && (st.isSymbolicLink() || st.uid !== me || (st.mode & 0o022) !== 0)) {
       throw new UsageError(`the image store's ${sub} is ${st.isSymbolicLink() ? "a symlink" : `owned by uid ${st.uid}, mode ${(st.mode & 0o7777).toString(8)}`}: not as unibox made it`, {

@@ -9,6 +9,7 @@ import { down } from "../runtime/down.js";
 import { openBox } from "../runtime/box.js";
 import { probeHealth } from "../review/health-probe.js";
 import { boxDirs, requireRecord, writeRecord } from "../review/local/box-record.js";
+import { linkedImage } from "../fleet/local-registry.js";
 
 export interface PromoteResult {
   id: string;
@@ -24,6 +25,9 @@ export async function localPromote(store: Store, name: string, options: { progre
   const prefix = boxDirs(store, name).prefix;
   const saved = openBox(prefix).saved;
   if (!saved || saved.plan.mode !== "review") throw new RuntimeFailure(`review box ${name} has no running review plan under ${prefix}: nothing to promote`, { details: ["Bring it up again: unibox review down " + name + " && unibox review up ..."] });
+  // What the box runs is what its prefix links; the record must agree, or the proof would name another image.
+  const linked = linkedImage(prefix, store);
+  if (linked !== record.image) throw new RuntimeFailure(`review box ${name} runs ${linked ?? "no image of this store"}, but its record says ${record.image}: not promoted`, { details: [`Take it down (unibox review down ${name}) and bring it up again.`] });
   const parent = findImage(store, record.image);
   if (!parent) throw new RuntimeFailure(`review box ${name} runs ${record.image}, which is no longer in the store ${store.root}`, { details: ["A pruned image cannot be promoted; bring the box up again from an image there is."] });
 

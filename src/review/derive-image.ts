@@ -5,7 +5,7 @@
 import { UsageError } from "../errors.js";
 import { imageBuild } from "../image/build.js";
 import { plainReporter } from "../image/progress.js";
-import { imagesIn, REVIEW_IMAGES, type Store } from "../image/store.js";
+import type { Store } from "../image/store.js";
 import { localTarget } from "../image/targets/local/index.js";
 import { loadStack } from "../stack/load.js";
 
@@ -34,7 +34,7 @@ export async function deriveImage(args: DeriveArgs): Promise<DerivedImage> {
   const known = new Set(stack.image.repos.map((r) => r.name));
   const unknown = Object.keys(args.refs).filter((r) => !known.has(r));
   if (unknown.length) {
-    throw new UsageError(`--ref names ${unknown.map((r) => `"${r}"`).join(", ")}, not a repo of image/image.yaml`, { details: [`Repos: ${[...known].join(", ")}; e.g. --ref ${[...known][0] ?? "api"}=my-branch`] });
+    throw new UsageError(`--ref names ${unknown.map((r) => `"${r}"`).join(", ")}, not a repo of the stack's image/image.yaml`, { details: [`Repos: ${[...known].join(", ")}; e.g. --ref ${[...known][0] ?? "api"}=my-branch`] });
   }
   const pinned = { ...stack, image: { ...stack.image, repos: stack.image.repos.map((r) => ({ ...r, ref: args.refs[r.name] ?? args.parentRepos[r.name] ?? r.ref })) } };
   const store = args.store;

@@ -14,5 +14,6 @@ export function expiresAt(expiry: Expiry, lastActivity?: Date): Date | undefined
   const last = Math.max(created, lastActivity?.getTime() ?? 0);
   const limits = [expiry.ttlMs ? last + expiry.ttlMs : Infinity, expiry.maxAgeMs ? created + expiry.maxAgeMs : Infinity];
   const at = Math.min(...limits);
-  return Number.isFinite(at) ? new Date(at) : undefined;
+  // Past what a Date can hold (±8.64e15 ms): no bound at all, rather than an "Invalid time value" later.
+  return Number.isFinite(at) && Math.abs(at) <= 8.64e15 ? new Date(at) : undefined;
 }

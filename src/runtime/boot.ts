@@ -65,8 +65,9 @@ export async function boot(request: BootRequest): Promise<BootReport> {
   mkdirParents(request.prefix);
   const box = openBox(request.prefix, realServiceDir(serviceDir));
   const { paths } = box;
-  // A box booted from an image answers its load balancer; a development box only this machine.
-  const status = statusPort === 0 ? undefined : statusInstance(paths, statusPort, box.fromImage ? "0.0.0.0" : "127.0.0.1");
+  // A machine booted from an image (prefix /) answers its load balancer; a development box, or a box under a
+  // prefix (local review boxes, whose apps listen on 127.0.0.1 too), only this machine.
+  const status = statusPort === 0 ? undefined : statusInstance(paths, statusPort, box.fromImage && paths.prefix === "/" ? "0.0.0.0" : "127.0.0.1");
   const release = await acquireBootLock(paths);
   try {
     const previous = box.saved?.plan.instances ?? [];

@@ -1,6 +1,6 @@
 // Reads what users give unibox (the stack definition, a tags file), never opening what is not a regular
 // file: a FIFO blocks until a writer comes, /dev/zero or /dev/urandom never end, and opening some devices acts on them.
-import { closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, readFileSync, readlinkSync, statSync, type Dirent, type Stats } from "node:fs";
+import { closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, readFileSync, readlinkSync, realpathSync, statSync, type Dirent, type Stats } from "node:fs";
 
 /**
  * Why a file was not read: a sentence for messages, and for callers that word their own, the errno
@@ -10,6 +10,26 @@ export interface NotRead {
   problem: string;
   code?: string;
   kind?: string;
+}
+
+/**
+ * Why `absPath` may not be read as part of the tree at `root`: a symlink (anywhere on its way) that leads out of
+ * it. A stack definition comes from a branch anyone who can push may write; root reads it, prints its errors and
+ * hands env values to services, so a link to /etc/shadow must not carry that file's bytes anywhere.
+ */
+export function leavesRoot(root: string, absPath: string): string | undefined {
+  let real: string;
+  let realRoot: string;
+  try {
+    // Not a regular file (a device, a FIFO), missing or dangling: the caller's read refuses it in its own words.
+    if (!statSync(absPath).isFile()) return undefined;
+    real = realpathSync(absPath);
+    realRoot = realpathSync(root);
+  } catch {
+    return undefined;
+  }
+  if (real === realRoot || real.startsWith(`${realRoot}/`)) return undefined;
+  return `leads out of the stack root through a symlink (to ${real}); unibox reads only the stack's own files: copy the file in`;
 }
 
 /** The bytes of the regular file at `absPath`, or why it was not read (`file` is its name in messages). */

@@ -25,7 +25,6 @@ import {
   DescribeLaunchTemplateVersionsCommand,
   EC2Client,
   ModifyLaunchTemplateCommand,
-  RunInstancesCommand,
   TerminateInstancesCommand,
   type Image,
 } from "@aws-sdk/client-ec2";
@@ -298,7 +297,7 @@ describe("review down --target ec2", () => {
 
   it.each([
     ["a production instance", tags({ "unibox:mode": "production", "unibox:service": "api", "unibox:box": "pr-12" }), "it is tagged unibox:mode=production, not review"],
-    ["a review-tagged instance unibox did not launch", tags({ "unibox:mode": "review", "unibox:box": "pr-12" }), "unibox did not launch it"],
+    ["a review-tagged instance unibox did not launch", tags({ "unibox:mode": "review", "unibox:box": "pr-12" }), "it is tagged unibox:mode=review but not unibox:managed-by=unibox: unibox did not launch it"],
     ["a member of an Auto Scaling group", reviewBoxTags("pr-12", { "aws:autoscaling:groupName": "api-web" }), "it belongs to the Auto Scaling group api-web"],
   ])("refuses to terminate %s carrying the box's name (exit 2): TerminateInstances is never called", async (_what, instanceTags, why) => {
     const id = fake.seedInstance({ id: "i-0000000000000c0de", tags: instanceTags });
@@ -318,6 +317,14 @@ describe("review down --target ec2", () => {
     const r = await runCli(["review", "down", "pr-12", "--target", "ec2"]);
     expect(r.code).toBe(2);
     expect(ec2Mock.commandCalls(TerminateInstancesCommand)).toHaveLength(0);
+  });
+
+  it("terminates every live instance of the name, should a box have been launched twice", async () => {
+    const first = fake.seedInstance({ tags: reviewBoxTags("pr-12") });
+    const second = fake.seedInstance({ tags: reviewBoxTags("pr-12"), state: "stopped" });
+    const r = await runCli(["review", "down", "pr-12", "--target", "ec2"]);
+    expect(r.code).toBe(0);
+    expect(fake.inputs("TerminateInstances")).toEqual([{ InstanceIds: [first] }, { InstanceIds: [second] }]);
   });
 
   it("exits 2 when no box has that name", async () => {
@@ -516,14 +523,14 @@ describe("promote --target ec2", () => {
     expect(mutating()).toEqual([]);
   });
 
-  it("exits 2 on a launch template that does not exist, and removes the AMI it made", async () => {
+  it("exits 2 on a launch template that does not exist, before the box is imaged (no reboot, no AMI)", async () => {
     ec2Mock.on(DescribeLaunchTemplatesCommand).rejects(awsError("InvalidLaunchTemplateName.NotFoundException", "At least one of the launch templates specified in the request does not exist."));
 
     const { code, error } = await failJson(["promote", "pr-12", "--target", "ec2", "--launch-template", "api-wbe"]);
 
     expect(code).toBe(2);
     expect(error.message).toBe("no launch template api-wbe in this account and region");
-    expect(error.details.some((d) => d.includes("nothing is left of the promotion"))).toBe(true);
+    expect(ec2Mock.commandCalls(CreateImageCommand)).toHaveLength(0);
     expect(newAmi()).toEqual([]);
     expect(fake.leftOver()).toEqual([]);
     expect(ec2Mock.commandCalls(CreateLaunchTemplateVersionCommand)).toHaveLength(0);
@@ -571,6 +578,12 @@ describe("image prune --target ec2", () => {
       [AMI.ofGroup, "in use: the Auto Scaling group api-web launches it (launch template api-web version 7 ($Default))"],
       [AMI.promoted, "promoted from the box pr-41: promoted AMIs are pruned only when included"],
     ]);
+    expect(mutating()).toEqual([]);
+  });
+
+  it("lets promoted AMIs nothing uses go too with --include-promoted", async () => {
+    const out = await runJson(["image", "prune", "--target", "ec2", "--keep", "2", "--dry-run", "--include-promoted"]);
+    expect(out.removed.map((r: { imageId: string }) => r.imageId)).toEqual([AMI.promoted, AMI.old1, AMI.old2]);
     expect(mutating()).toEqual([]);
   });
 

@@ -44,6 +44,18 @@ const cases: { name: string; files: Record<string, StackFile>; fifo?: string; at
     message: "expected a regular file, found a FIFO (named pipe)",
   },
   {
+    name: "refuses a role file that links to a regular file outside the stack root, printing none of it",
+    files: { "roles/api.yaml": { symlink: "/etc/passwd" } },
+    at: "roles/api.yaml:1:1",
+    message: "leads out of the stack root through a symlink (to /etc/passwd); unibox reads only the stack's own files: copy the file in",
+  },
+  {
+    name: "refuses an env file that links to a regular file outside the stack root (root would hand it to a service)",
+    files: { "envdirs/common/SECRET": { symlink: "/etc/shadow" } },
+    at: "envdirs/common/SECRET:1:1",
+    message: "leads out of the stack root through a symlink (to /etc/shadow)",
+  },
+  {
     name: "refuses an image.yaml that links to /dev/urandom",
     files: { "image/image.yaml": { symlink: "/dev/urandom" } },
     at: "image/image.yaml:1:1",

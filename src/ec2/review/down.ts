@@ -11,7 +11,7 @@ import { terminate } from "../terminate.js";
  * EC2 left it (`shutting-down`). UsageError, nothing terminated, when any instance of that name is not a
  * review box unibox launched; RuntimeFailure with the command to run by hand when EC2 refuses.
  */
-export async function ec2ReviewDown(deps: Ec2BoxDeps, name: string): Promise<ReviewBox> {
+export async function ec2ReviewDown(deps: Ec2BoxDeps, name: string): Promise<ReviewBox[]> {
   const d = resolveDeps(deps);
   const instances = await findOurBoxes(d, name, "terminate");
   const boxes: ReviewBox[] = [];
@@ -27,5 +27,5 @@ export async function ec2ReviewDown(deps: Ec2BoxDeps, name: string): Promise<Rev
       details: [...problems.slice(1), ...boxes.map((b) => `${b.instanceId} is ${b.state}`)],
     });
   }
-  return boxes[0];
+  return boxes;
 }

@@ -75,8 +75,20 @@ export function inspectRecord(store: Store, name: string): { record?: BoxRecord;
   } catch (err) {
     return { problem: `${dirs.record} cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}): not a review box unibox made` };
   }
-  if (value?.kind !== BOX_KIND || value.name !== name || typeof value.image !== "string" || typeof value.createdAt !== "string") {
+  if (value?.kind !== BOX_KIND || value.name !== name || typeof value.image !== "string" || typeof value.createdAt !== "string" || Number.isNaN(Date.parse(value.createdAt))) {
     return { problem: `${dirs.record} is not a review box record (kind ${BOX_KIND}, name ${name})` };
+  }
+  for (const key of ["ttlMs", "maxAgeMs"] as const) {
+    const v = value[key];
+    if (v !== undefined && !(typeof v === "number" && Number.isFinite(v) && v >= 0)) return { problem: `${dirs.record}: ${key} is ${JSON.stringify(v)}, not a duration in ms` };
+  }
+  // What down and removal act on must be the box's own: a root/ or stack/ that is a link (to another box, to /,
+  // to a work tree elsewhere) would make them stop, reset or delete something unibox did not make.
+  for (const sub of [dirs.prefix, dirs.stack]) {
+    const sst = lstatSync(sub, { throwIfNoEntry: false });
+    if (sst && (sst.isSymbolicLink() || !sst.isDirectory() || sst.uid !== process.getuid?.())) {
+      return { problem: `${sub} is ${sst.isSymbolicLink() ? "a symlink" : !sst.isDirectory() ? "not a directory" : `owned by uid ${sst.uid}`}: not what review up made` };
+    }
   }
   return { record: value as BoxRecord };
 }

@@ -34,21 +34,26 @@ export async function localReviewDown(store: Store, name: string): Promise<Revie
   return { ...box, state: "removed", healthy: null };
 }
 
-/** Every box past its expiry, removed (or only listed, with dryRun). */
-export async function localReviewReap(store: Store, options: { dryRun: boolean; now?: Date }): Promise<{ reaped: ReviewBox[]; kept: ReviewBox[] }> {
+/** Every box past its expiry, removed (or only listed, with dryRun); one that cannot be removed does not stop the others. */
+export async function localReviewReap(store: Store, options: { dryRun: boolean; now?: Date }): Promise<{ reaped: ReviewBox[]; kept: ReviewBox[]; failed: { name: string; error: string }[] }> {
   const now = options.now ?? new Date();
   const boxes = await localReviewLs(store);
   const reaped: ReviewBox[] = [];
   const kept: ReviewBox[] = [];
+  const failed: { name: string; error: string }[] = [];
   for (const box of boxes) {
     if (!box.expiresAt || Date.parse(box.expiresAt) > now.getTime()) {
       kept.push(box);
       continue;
     }
-    if (!options.dryRun) await localReviewDown(store, box.name);
-    reaped.push(box);
+    try {
+      if (!options.dryRun) await localReviewDown(store, box.name);
+      reaped.push(box);
+    } catch (error) {
+      failed.push({ name: box.name, error: (error as Error).message });
+    }
   }
-  return { reaped, kept };
+  return { reaped, kept, failed };
 }
 
 // The classic accident is a production box removed as if it were a review box: one whose saved plan is not

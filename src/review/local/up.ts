@@ -1,7 +1,7 @@
 // `unibox review up` on this machine: a whole review box under its own prefix in the store, with its own
 // runsvdir, port offset, data and logs, healthy before the command returns. Nothing half-started: a box that
 // fails to come up is taken down and removed, its log tail in the error.
-import { existsSync, mkdirSync, rmSync } from "node:fs";
+import { existsSync, lstatSync, mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { execa } from "execa";
 import { RuntimeFailure, UniboxError, UnhealthyError, UsageError } from "../../errors.js";
@@ -16,6 +16,7 @@ import { logTail, publicState } from "../../runtime/health.js";
 import { linkImage } from "../../runtime/image-link.js";
 import { checkReachable } from "../../runtime/reachable.js";
 import { lookupUser } from "../../runtime/users.js";
+import { realPath } from "../../runtime/paths.js";
 import { waitHealthy } from "../../runtime/wait-healthy.js";
 import { acquireFileLock } from "../../shared/file-lock.js";
 import { boxLayout } from "../../commands/box-layout.js";
@@ -24,6 +25,7 @@ import type { ReviewBox } from "../types.js";
 import { boxDirs, ensureReviewRoot, listRecords, reviewRoot, writeRecord, type BoxRecord } from "./box-record.js";
 import { deriveImage } from "../derive-image.js";
 import { chooseOffset } from "./port-offset.js";
+import { releasePorts, reservePorts } from "./port-reservations.js";
 import { describeBox } from "./describe.js";
 
 export interface LocalReviewUpOptions {
@@ -108,15 +110,14 @@ export async function localReviewUp(options: LocalReviewUpOptions): Promise<Revi
     const basePlan = await planFor(0);
     checkUsersReach(basePlan, imageDir, dirs.prefix, store);
     const basePorts = [...basePlan.instances.flatMap((i) => (i.port === undefined ? [] : [i.port])), ...(options.statusPort ? [options.statusPort] : [])];
-    release = await acquireFileLock(lockFile, 30, busy);
-    try {
-      const taken = new Set(listRecords(store).filter((r) => r.name !== name).flatMap((r) => r.ports));
+    // Chosen against every box of this store and every box any store on this machine has reserved.
+    await reservePorts(dirs.record, async (machine) => {
+      const taken = new Set([...machine, ...listRecords(store).filter((r) => r.name !== name).flatMap((r) => r.ports)]);
       const portOffset = await chooseOffset(basePorts, taken);
       record = { ...record, portOffset, ports: basePorts.map((p) => p + portOffset) };
       writeRecord(store, record);
-    } finally {
-      release();
-    }
+      return record.ports;
+    });
 
     const plan = await planFor(record.portOffset);
     options.progress(`${name}: booting ${plan.instances.length} instances under ${dirs.prefix} (ports +${record.portOffset})`);
@@ -146,15 +147,21 @@ export async function localReviewUp(options: LocalReviewUpOptions): Promise<Revi
 /** Stops everything the box runs and removes it whole: prefix, data, logs, its stack work tree, its record last. */
 export async function removeBox(store: Store, name: string, booted = true): Promise<void> {
   const dirs = boxDirs(store, name);
+  // Checked again right before acting (inspectRecord did once): the prefix down resolves must be this box's.
+  if (existsSync(dirs.prefix) && realPath(dirs.prefix) !== join(realPath(dirs.dir), "root")) {
+    throw new RuntimeFailure(`${dirs.prefix} leads elsewhere (${realPath(dirs.prefix)}): left alone`);
+  }
   if (booted && existsSync(dirs.prefix)) {
     const report = await down({ prefix: dirs.prefix, reset: true });
     if (report.failed.length) throw new RuntimeFailure(`could not stop ${report.failed.join(", ")} of review box ${name}`);
   }
-  if (existsSync(dirs.stack)) {
+  const stack = lstatSync(dirs.stack, { throwIfNoEntry: false });
+  if (stack?.isDirectory() && !stack.isSymbolicLink()) {
     await execa("git", ["-C", dirs.stack, "worktree", "remove", "--force", dirs.stack], { reject: false });
   }
   // The record goes last: until then `review down` still knows the box is unibox's.
   await removeTree(dirs.prefix);
+  releasePorts(dirs.record);
   rmSync(dirs.stack, { recursive: true, force: true });
   rmSync(dirs.dir, { recursive: true, force: true });
 }
@@ -176,6 +183,7 @@ function describeRefs(refs: Record<string, string>, stackRef?: string): string {
 
 /** The stack definition at `ref` as a work tree of its own (local repos in it resolve to that commit). */
 async function addStackWorkTree(root: string, ref: string, dir: string): Promise<string> {
+  if (ref.startsWith("-") || /[\s\0]/.test(ref)) throw new UsageError(`--stack-ref ${JSON.stringify(ref)} is not a branch, tag or commit`, { details: ["e.g. --stack-ref add-billing"] });
   const r = await execa("git", ["-C", root, "worktree", "add", "--detach", "--force", dir, `${ref}^{commit}`], { reject: false });
   if (r.exitCode !== 0) {
     throw new UsageError(`--stack-ref ${ref}: ${r.stderr.trim().split("\n").pop() ?? "git worktree add failed"}`, { details: [`The stack definition ${root} must be a git work tree that has ${ref} (git -C ${root} log -1 ${ref}).`] });

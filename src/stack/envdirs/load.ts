@@ -3,7 +3,7 @@ import { existsSync, lstatSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { Diagnostic } from "../diagnostic.js";
 import { VARIABLE_PATTERN } from "../names.js";
-import { listDirectory, readRegularFile } from "../../shared/read-file.js";
+import { leavesRoot, listDirectory, readRegularFile } from "../../shared/read-file.js";
 import type { EnvEntry, EnvScope } from "../types.js";
 import { envFileValueBytes, envValueTooLong } from "./value.js";
 
@@ -29,7 +29,7 @@ export function loadEnvScopes(root: string): LoadedEnvScopes {
       at(loaded, rel, "expected a directory (an env scope such as common/, review/, api/), found a file");
       continue;
     }
-    const entries = loadScope(dir, rel, loaded);
+    const entries = loadScope(dir, rel, loaded, root);
     if (entries) loaded.scopes.set(dirent.name, { name: dirent.name, dir, entries });
   }
   return loaded;
@@ -52,7 +52,8 @@ function at(loaded: LoadedEnvScopes, file: string, message: string): LoadedEnvSc
 }
 
 // The entries of one scope directory; each file is read once, here, so nothing it holds can surprise a later step.
-function loadScope(dir: string, rel: string, loaded: LoadedEnvScopes): EnvEntry[] | undefined {
+/** `root`: the stack root, which no entry may lead out of (absent for --env-dir, whose symlinks are refused). */
+function loadScope(dir: string, rel: string, loaded: LoadedEnvScopes, root?: string): EnvEntry[] | undefined {
   const listing = listDirectory(dir, `${rel}/`);
   if ("problem" in listing) {
     at(loaded, rel, listing.problem);
@@ -67,7 +68,7 @@ function loadScope(dir: string, rel: string, loaded: LoadedEnvScopes): EnvEntry[
     const path = join(dir, file);
     const template = file.endsWith(".hbs");
     const name = template ? file.slice(0, -4) : file;
-    const problem = entryProblem(path, name);
+    const problem = entryProblem(path, name) ?? (root === undefined ? undefined : leavesRoot(root, path));
     if (problem) {
       at(loaded, relFile, problem);
       continue;

@@ -5,6 +5,7 @@ import type { Diagnostic } from "../diagnostic.js";
 import { parseWithSchema } from "../schema-errors.js";
 import type { ImageRecipe, Repo } from "../types.js";
 import { readYamlFile, type YamlFile } from "../yaml-file.js";
+import { leavesRoot } from "../../shared/read-file.js";
 import { imageSchema } from "./schema.js";
 
 const FILE = "image/image.yaml";
@@ -22,6 +23,8 @@ export function loadImage(root: string, baked = false): { image?: ImageRecipe; y
   if (!existsSync(path)) {
     return { errors: [{ file: FILE, line: 1, col: 1, message: `missing ${FILE}: it names the base image and the repos to bake` }] };
   }
+  const out = leavesRoot(root, path);
+  if (out) return { errors: [{ file: FILE, line: 1, col: 1, message: out }] };
   const { yaml, errors } = readYamlFile(path, FILE, FILE);
   if (!yaml) return { errors };
   const { data, errors: shape } = parseWithSchema(imageSchema, yaml);

@@ -3,7 +3,7 @@ import { existsSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { Diagnostic } from "../diagnostic.js";
 import { NAME_PATTERN, RESERVED_NAMES } from "../names.js";
-import { listDirectory } from "../../shared/read-file.js";
+import { leavesRoot, listDirectory } from "../../shared/read-file.js";
 import { parseWithSchema } from "../schema-errors.js";
 import type { Role } from "../types.js";
 import { readYamlFile } from "../yaml-file.js";
@@ -47,6 +47,11 @@ export function loadRoles(root: string): { roles: Map<string, Role>; names: Set<
       errors.push({ file, line: 1, col: 1, message: `service name "${service}" (the file name) must match [a-z][a-z0-9-]*: lowercase, digits, dashes, no dots` });
     } else if (RESERVED_NAMES.has(service)) {
       errors.push({ file, line: 1, col: 1, message: `"${service}" is reserved (review, staging, production, common, unibox) and cannot name a service; rename the file` });
+    }
+    const out = leavesRoot(root, join(dir, name));
+    if (out) {
+      errors.push({ file, line: 1, col: 1, message: out });
+      continue;
     }
     const { yaml, errors: syntax } = readYamlFile(join(dir, name), file, "a role file");
     errors.push(...syntax);

@@ -19,7 +19,8 @@ describe("review down on ec2", () => {
   it("terminates the review box unibox launched and reports it shutting down", async () => {
     const id = fake.seedInstance({ tags: reviewBoxTags("pr-42") });
     fake.seedInstance({ tags: reviewBoxTags("pr-43") });
-    const box = await ec2ReviewDown(testDeps(), "pr-42");
+    const [box, ...more] = await ec2ReviewDown(testDeps(), "pr-42");
+    expect(more).toEqual([]);
     expect(fake.inputs("DescribeInstances")[0].Filters).toEqual([
       { Name: "tag:unibox:box", Values: ["pr-42"] },
       { Name: "instance-state-name", Values: ["pending", "running", "stopping", "stopped"] },
