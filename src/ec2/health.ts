@@ -15,6 +15,8 @@ export interface HealthAnswer {
   healthy: boolean | null;
   /** For messages: `HTTP 503` or the network error. */
   detail: string;
+  /** What the box says it runs (the status service's `repos`: repo -> commit), when it says. */
+  repos?: Record<string, string>;
 }
 
 /** One GET of `url`, bounded by `healthTimeoutMs` (and the caller's signal). */
@@ -22,9 +24,9 @@ export async function askHealth(deps: Pick<ResolvedDeps, "fetch" | "healthTimeou
   const signals = [AbortSignal.timeout(deps.healthTimeoutMs), ...(deps.signal ? [deps.signal] : [])];
   try {
     const response = await deps.fetch(url, { signal: AbortSignal.any(signals), redirect: "manual" });
-    // The body is not needed; reading it to the end lets the connection close.
-    await response.arrayBuffer().catch(() => undefined);
-    return { healthy: response.status === 200, detail: `HTTP ${response.status}` };
+    // Read to the end (the connection closes); its `repos` are the commits the box runs, for promote.
+    const text = await response.text().catch(() => "");
+    return { healthy: response.status === 200, detail: `HTTP ${response.status}`, ...reposIn(text) };
   } catch (error) {
     if (deps.signal?.aborted) throw deps.signal.reason;
     const cause = error instanceof Error && error.cause instanceof Error ? `: ${error.cause.message}` : "";
@@ -38,4 +40,14 @@ export async function waitForHealth(deps: ResolvedDeps, url: string, timeoutMs: 
     const answer = await askHealth(deps, url);
     return { done: answer.healthy === true, value: answer };
   });
+}
+
+function reposIn(text: string): { repos?: Record<string, string> } {
+  try {
+    const repos = (JSON.parse(text) as { repos?: unknown }).repos;
+    if (repos && typeof repos === "object" && Object.values(repos).every((c) => typeof c === "string" && /^[0-9a-f]{40}$/.test(c))) return { repos: repos as Record<string, string> };
+  } catch {
+    // not JSON: an older box, or not unibox's
+  }
+  return {};
 }

@@ -1,7 +1,9 @@
 // `unibox serve-status`: the box's health endpoint. GET /health answers 200 only while every instance
 // is healthy: what a load balancer's target group checks before it sends traffic, and what promotion
 // asks before it images a box.
+import { readFileSync } from "node:fs";
 import http from "node:http";
+import { dirname, join } from "node:path";
 import { openBox, requireSavedPlan, type SavedPlan } from "./box.js";
 import { instancesHealth, publicState, type InstanceHealth } from "./health.js";
 
@@ -44,7 +46,8 @@ export async function serveStatus(options: { prefix: string; port: number; host:
     try {
       const { saved, health } = await evaluate();
       const healthy = health.length > 0 && health.every((h) => h.healthy);
-      const body = { healthy, mode: saved.plan.mode, box: saved.plan.box.name, instances: health.map((h) => ({ name: h.name, state: publicState(h.state), healthy: h.healthy })) };
+      const repos = runningCommits(saved);
+      const body = { healthy, mode: saved.plan.mode, box: saved.plan.box.name, ...(repos ? { repos } : {}), instances: health.map((h) => ({ name: h.name, state: publicState(h.state), healthy: h.healthy })) };
       res.writeHead(healthy ? 200 : 503, { "content-type": "application/json" }).end(`${JSON.stringify(body)}\n`);
     } catch (err) {
       res.writeHead(503, { "content-type": "application/json" }).end(`${JSON.stringify({ healthy: false, error: (err as Error).message })}\n`);
@@ -56,4 +59,18 @@ export async function serveStatus(options: { prefix: string; port: number; host:
   });
   options.onListening?.(`http://${options.host}:${options.port}/health`);
   await new Promise<void>((resolve) => process.once("SIGTERM", () => server.close(() => resolve())));
+}
+
+/**
+ * The commit of every repo the box runs, from the manifest of the tree its plan came from (the image, or the one
+ * its `unibox:ref.*` tags made at boot): what `promote` records as reviewed. Undefined on a development boot.
+ */
+function runningCommits(saved: SavedPlan): Record<string, string> | undefined {
+  try {
+    const manifest = JSON.parse(readFileSync(join(dirname(saved.plan.root), "manifest.json"), "utf8")) as { repos?: Record<string, { commit?: string }> };
+    if (!manifest.repos) return undefined;
+    return Object.fromEntries(Object.entries(manifest.repos).map(([name, r]) => [name, String(r.commit)]));
+  } catch {
+    return undefined;
+  }
 }

@@ -7,6 +7,8 @@ export interface HealthServer {
   /** The status the next asks get; a function to change it ask by ask. */
   status: number | ((ask: number) => number);
   asks: number;
+  /** What the box says it runs (`repos` in the body), as a status service of an image box does. */
+  repos?: Record<string, string>;
   close(): Promise<void>;
 }
 
@@ -16,7 +18,7 @@ export async function startHealthServer(status: HealthServer["status"] = 200): P
     if (req.url !== "/health") return void res.writeHead(404).end();
     state.asks++;
     const code = typeof state.status === "function" ? state.status(state.asks) : state.status;
-    res.writeHead(code, { "content-type": "application/json" }).end(JSON.stringify({ healthy: code === 200 }));
+    res.writeHead(code, { "content-type": "application/json" }).end(JSON.stringify({ healthy: code === 200, ...(state.repos ? { repos: state.repos } : {}) }));
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   state.port = (server.address() as AddressInfo).port;

@@ -55,7 +55,7 @@ afterAll(async () => {
 }, 60_000);
 
 const TAGS = ["--tag", "unibox:mode=review", "--tag", "unibox:box=qa", "--tag", "unibox:ref.app=feature"];
-const boot = () => runCli(["boot", "--root", join(prefix, "opt/unibox/stack"), "--prefix", prefix, ...TAGS, "--port-offset", "22000", "--status-port", "0", "--wait", "60", "--json"]);
+const boot = () => runCli(["boot", "--root", join(prefix, "opt/unibox/stack"), "--prefix", prefix, ...TAGS, "--port-offset", "22000", "--wait", "60", "--json"]);
 
 describe("unibox:ref.* tags on a box booted from an image", () => {
   it("runs the repo at the tagged ref, and the other repos as baked, not built again", async () => {
@@ -69,6 +69,9 @@ describe("unibox:ref.* tags on a box booted from an image", () => {
     expect(readFileSync(join(opt, "apps/other/marker"), "utf8")).toBe(readFileSync(join(prefix, "opt/unibox/apps/other/marker"), "utf8"));
     expect(readFileSync(join(opt, "apps/other/README"), "utf8")).toBe("other\n");
     expect(JSON.parse(readFileSync(join(opt, "manifest.json"), "utf8")).repos.app.commit).toBe(git(join(dir, "app-work"), "rev-parse", "feature"));
+    // The box says what it runs: what promote records as reviewed.
+    const health = await (await fetch("http://127.0.0.1:31100/health")).json();
+    expect(health.repos).toEqual({ app: git(join(dir, "app-work"), "rev-parse", "feature"), other: git(join(dir, "other-work"), "rev-parse", "main") });
   }, 120_000);
 
   it("builds and restarts nothing on a second boot with the same tags", async () => {

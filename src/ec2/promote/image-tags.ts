@@ -1,6 +1,7 @@
 // What a promoted AMI says about itself: the box, instance and parent AMI it came from, when its health was
-// verified, and its repos: the parent's commits, with the box's `--ref`s recorded as `ref:<ref>` (the box
-// resolved them to commits at boot, which EC2 does not see). Checked against EC2's tag limits before CreateImage.
+// verified, and its repos: the parent's commits, and for the box's `--ref`s the commits the box says it runs (its
+// /health `repos`, from the tree its tags made at boot), or `ref:<ref>` from a box that does not say.
+// Checked against EC2's tag limits before CreateImage.
 import type { Image, Tag } from "@aws-sdk/client-ec2";
 import { RuntimeFailure } from "../../errors.js";
 import { BUILD_ID_TAG, BUILD_STARTED_TAG } from "../../image/targets/ec2/names.js";
@@ -25,6 +26,8 @@ export interface PromotionFacts {
   parent: Image;
   /** The box's `unibox:ref.*` tags, repo -> ref. */
   refs: Record<string, string>;
+  /** The commits the box says it runs (its /health), when it says: they replace `ref:<ref>`. */
+  running?: Record<string, string>;
   healthVerifiedAt: string;
   now: Date;
 }
@@ -55,7 +58,7 @@ export function promotedRepos(parent: Image, refs: Record<string, string>): Reco
 /** The tags CreateImage gives the AMI and its snapshots (the sealed mark comes last, on its own); throws when they do not fit. */
 export function promotionTags(facts: PromotionFacts): { tags: Tag[]; repos: Record<string, string> } {
   const parentTags = tagMap(facts.parent.Tags);
-  const repos = promotedRepos(facts.parent, facts.refs);
+  const repos = { ...promotedRepos(facts.parent, facts.refs), ...pick(facts.running ?? {}, Object.keys(facts.refs)) };
   const created = facts.now.toISOString();
   const tags: Tag[] = [
     { Key: "Name", Value: promotedImageName(facts.box, facts.now) },
@@ -79,4 +82,9 @@ export function promotionTags(facts: PromotionFacts): { tags: Tag[]; repos: Reco
   }
   if (problems.length) throw new RuntimeFailure(`the promoted image's provenance does not fit in EC2 tags; nothing was created`, { details: problems });
   return { tags, repos };
+}
+
+// Only the repos the box was asked to run at a ref: the others are the parent's, as baked.
+function pick(running: Record<string, string>, names: string[]): Record<string, string> {
+  return Object.fromEntries(Object.entries(running).filter(([name]) => names.includes(name)));
 }

@@ -72,7 +72,7 @@ export async function ec2Promote(deps: Ec2BoxDeps, options: Ec2PromoteOptions): 
   const healthVerifiedAt = d.now().toISOString();
   const parent = await parentImage(d, instance.ImageId ?? "", box);
   const now = d.now();
-  const { tags, repos } = promotionTags({ box, instanceId, parent, refs: refsOf(tagMap(instance.Tags)), healthVerifiedAt, now });
+  const { tags, repos } = promotionTags({ box, instanceId, parent, refs: refsOf(tagMap(instance.Tags)), running: health.repos, healthVerifiedAt, now });
   const name = promotedImageName(box, now);
   const buildId = promotionId(box, now);
 

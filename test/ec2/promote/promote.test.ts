@@ -56,6 +56,17 @@ function expectRemoved() {
 }
 
 describe("promote on ec2", () => {
+  it("records the commit the box says it runs for a repo it ran at a ref, not the ref", async () => {
+    const commit = "3333333333333333333333333333333333333333";
+    health.repos = { api: commit, web: "9999999999999999999999999999999999999999" };
+    const result = await promote();
+    // api ran at a ref: the box's own commit; web as baked: the parent's, whatever the box says of it.
+    expect(result.repos).toEqual({ api: commit, web: "2222222222222222222222222222222222222222" });
+    const created = fake.inputs("CreateImage")[0];
+    const imageTags = created.TagSpecifications.find((t: { ResourceType: string }) => t.ResourceType === "image").Tags;
+    expect(imageTags).toContainEqual({ Key: "unibox:repo:api", Value: commit });
+  });
+
   it("images the healthy box with its provenance, seals it last, then hands it to afterImage", async () => {
     let sealedWhenHandedOn: string | undefined;
     const result = await promote({
