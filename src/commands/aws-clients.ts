@@ -13,23 +13,6 @@ export async function autoScalingClient(): Promise<AutoScalingClient> {
   return new AutoScalingClient({});
 }
 
-/** Ctrl-C and SIGTERM cancel the AWS waits; what a command created is still removed before it exits. */
-export function cancelOnSignals(): { signal: AbortSignal; release(): void } {
-  const controller = new AbortController();
-  const onSignal = (sig: NodeJS.Signals) => {
-    if (controller.signal.aborted) return;
-    process.stderr.write(`${sig}: cancelling; removing what was created\n`);
-    controller.abort(new Error(`cancelled by ${sig}`));
-  };
-  process.on("SIGINT", onSignal);
-  process.on("SIGTERM", onSignal);
-  return {
-    signal: controller.signal,
-    release() {
-      process.off("SIGINT", onSignal);
-      process.off("SIGTERM", onSignal);
-    },
-  };
-}
+export { cancelOnSignals } from "../shared/cancel-on-signals.js";
 
 export const progressLine = (line: string) => process.stderr.write(`${line}\n`);

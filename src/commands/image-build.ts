@@ -5,6 +5,7 @@ import { checkStore, openStore, storeDir } from "../image/store.js";
 import { makeTarget } from "../image/targets/make-target.js";
 import type { TargetName } from "../image/types.js";
 import { loadStack } from "../stack/load.js";
+import { cancelOnSignals } from "../shared/cancel-on-signals.js";
 import { table, type CommandResult } from "./result.js";
 
 export interface ImageBuildCommandOptions {
@@ -24,7 +25,7 @@ export async function imageBuildCommand(options: ImageBuildCommandOptions): Prom
   if (options.cleanupOrphans) return orphansCommand(options, store, options.cleanupOrphans.olderThanMs);
   const stack = loadStack(options.root);
   const target = await makeTarget(options.target, stack.image, store);
-  const { signal, release } = cancelOnSignals();
+  const { signal, release } = cancelOnSignals(BUILD_CANCEL);
   const t0 = performance.now();
   try {
     const result = await imageBuild({
@@ -70,30 +71,14 @@ export async function imageBuildCommand(options: ImageBuildCommandOptions): Prom
 }
 
 // Ctrl-C and SIGTERM cancel the build: the runner unwinds every cleanup before the process exits.
-function cancelOnSignals(): { signal: AbortSignal; release(): void } {
-  const controller = new AbortController();
-  const onSignal = (sig: NodeJS.Signals) => {
-    if (controller.signal.aborted) {
-      process.stderr.write(`${sig}: still cleaning up what the build created; wait for it, or run \`unibox image build --cleanup-orphans\` later\n`);
-      return;
-    }
-    process.stderr.write(`${sig}: cancelling; cleaning up what the build created\n`);
-    controller.abort(new Error(`cancelled by ${sig}`));
-  };
-  process.on("SIGINT", onSignal);
-  process.on("SIGTERM", onSignal);
-  return {
-    signal: controller.signal,
-    release() {
-      process.off("SIGINT", onSignal);
-      process.off("SIGTERM", onSignal);
-    },
-  };
-}
+const BUILD_CANCEL = {
+  cancelling: "cancelling; cleaning up what the build created",
+  again: "still cleaning up what the build created; wait for it, or run `unibox image build --cleanup-orphans` later",
+};
 
 async function orphansCommand(options: ImageBuildCommandOptions, store: ReturnType<typeof openStore>, olderThanMs: number): Promise<CommandResult> {
   const { cleanupOrphans } = await import("../image/orphans.js");
-  const { signal, release } = cancelOnSignals();
+  const { signal, release } = cancelOnSignals(BUILD_CANCEL);
   try {
     const result = await cleanupOrphans(options.target, store, { olderThanMs, dryRun: options.dryRun, signal, progress: (m) => process.stderr.write(`${m}\n`) });
     const verb = options.dryRun ? "would delete" : "deleted";

@@ -3,6 +3,7 @@ import { UsageError } from "../errors.js";
 import type { ReviewBox, ReviewTarget } from "../review/types.js";
 import type { CommandResult } from "./result.js";
 import { reviewTable } from "./review-format.js";
+import { cancelOnSignals } from "../shared/cancel-on-signals.js";
 
 export interface ReviewUpCommandOptions {
   root: string;
@@ -38,8 +39,13 @@ export async function reviewUpCommand(options: ReviewUpCommandOptions): Promise<
     box = await ec2ReviewUpCommand({ ...options, refs });
   } else {
     const { localReviewUp } = await import("../review/local/up.js");
-    const controller = new AbortController();
-    box = await localReviewUp({ ...options, refs, statusPort: 9100, signal: controller.signal, progress });
+    // Ctrl-C or SIGTERM: the half-made box is taken down and removed before the command exits.
+    const { signal, release } = cancelOnSignals({ cancelling: "cancelling; taking the half-made box down", again: "still taking the half-made box down; wait for it" });
+    try {
+      box = await localReviewUp({ ...options, refs, statusPort: 9100, signal, progress });
+    } finally {
+      release();
+    }
   }
   return { json: { boxes: [box] }, text: `review box ${box.name} is up and healthy: ${box.url}\n\n${reviewTable([box])}\n\nTake it down: unibox review down ${box.name}${options.target === "ec2" ? " --target ec2" : ""}` };
 }

@@ -120,12 +120,15 @@ export async function localReviewUp(options: LocalReviewUpOptions): Promise<Revi
     });
 
     const plan = await planFor(record.portOffset);
+    options.signal.throwIfAborted();
     options.progress(`${name}: booting ${plan.instances.length} instances under ${dirs.prefix} (ports +${record.portOffset})`);
     booted = true;
+    // Boot itself is short and bounded: a Ctrl-C meanwhile is acted on once it is done.
     const report = await boot({ plan, prefix: dirs.prefix, statusPort: options.statusPort });
+    options.signal.throwIfAborted();
     const { paths, saved } = openBox(dirs.prefix);
     const names = [...report.added, ...report.changed, ...report.unchanged];
-    const health = await waitHealthy(paths, names, options.waitMs, report.generation);
+    const health = await untilAborted(waitHealthy(paths, names, options.waitMs, report.generation), options.signal);
     const sick = health.filter((i) => !i.healthy);
     if (sick.length > 0) {
       throw new UnhealthyError(`review box ${name}: ${sick.length} of ${names.length} instances not healthy after ${options.waitMs / 1000} s: ${sick.map((i) => i.name).join(", ")}; the box was removed`, {
@@ -142,6 +145,16 @@ export async function localReviewUp(options: LocalReviewUpOptions): Promise<Revi
     });
     throw error;
   }
+}
+
+/** `work`, or the signal's reason as soon as it aborts (the work is left to finish or fail on its own). */
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    if (signal.aborted) return onAbort();
+    signal.addEventListener("abort", onAbort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+  });
 }
 
 /** Stops everything the box runs and removes it whole: prefix, data, logs, its stack work tree, its record last. */

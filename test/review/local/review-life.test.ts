@@ -5,6 +5,8 @@
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { listProcesses } from "../../../src/runtime/processes.js";
 import { pollUntil } from "../../../src/shared/poll.js";
@@ -12,6 +14,7 @@ import { runCli, runJson } from "../../helpers/cli.js";
 import { commitAll, git, initRepo } from "../../helpers/git-repo.js";
 
 const major = process.versions.node.split(".")[0];
+const bin = fileURLToPath(new URL("../../../bin/unibox.js", import.meta.url));
 let root: string;
 let store: string;
 let prodPrefix: string;
@@ -198,6 +201,19 @@ describe("review boxes on this machine", () => {
     expect(existsSync(join(store, "images", image))).toBe(false);
     expect(existsSync(join(store, "images", newer))).toBe(true);
   }, 120_000);
+
+  it("takes a half-made box down and removes it when review up gets SIGTERM", async () => {
+    const child = spawn(process.execPath, [bin, "review", "up", "--name", "interrupted", "--root", root, "--store", store], { stdio: ["ignore", "ignore", "pipe"] });
+    let stderr = "";
+    child.stderr.on("data", (d) => (stderr += String(d)));
+    await pollUntil(() => stderr.includes("booting"), 30_000, 20);
+    child.kill("SIGTERM");
+    const code = await new Promise<number | null>((resolve) => child.once("exit", (c) => resolve(c)));
+    expect(code, stderr).not.toBe(0);
+    expect(stderr).toMatch(/SIGTERM: cancelling; taking the half-made box down/);
+    expect(existsSync(join(store, "review", "interrupted"))).toBe(false);
+    expect(listProcesses().filter((p) => p.argv.join(" ").includes(join(store, "review", "interrupted")))).toEqual([]);
+  }, 60_000);
 
   it("reaps a box idle past its 1 s TTL, and only that one", async () => {
     await json("review", "up", "--name", "short", "--ttl", "1s");
