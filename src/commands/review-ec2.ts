@@ -1,4 +1,5 @@
 // `review` and `fleet ls` with --target ec2: the functions of src/ec2/ given a real EC2 client.
+import { UsageError } from "../errors.js";
 import type { ReviewBox, FleetBox } from "../review/types.js";
 import { cancelOnSignals, ec2Client, progressLine } from "./aws-clients.js";
 import type { ReviewUpCommandOptions } from "./review.js";
@@ -14,6 +15,12 @@ async function withEc2<T>(run: (deps: { ec2: Awaited<ReturnType<typeof ec2Client
 }
 
 export async function ec2ReviewUpCommand(options: Omit<ReviewUpCommandOptions, "refs"> & { refs: Record<string, string> }): Promise<ReviewBox> {
+  if (options.stackRef) {
+    // The box has the stack definition baked in its image, not the stack's repository to fetch a branch from.
+    throw new UsageError("--stack-ref is for review boxes on this machine: an EC2 box runs the stack definition baked in its AMI", {
+      details: [`Build an AMI from that branch (check it out; unibox image build --target ec2) and: unibox review up --target ec2 --image ami-...`],
+    });
+  }
   const { checkBoxName, defaultBoxName } = await import("../review/names.js");
   const name = options.name !== undefined ? checkBoxName(options.name) : defaultBoxName(options.refs, options.stackRef);
   return withEc2((deps, m) =>

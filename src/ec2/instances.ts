@@ -1,21 +1,30 @@
 // Finding instances by their tags: every page of DescribeInstances, and what a box reports of one.
-import { DescribeInstancesCommand, type Filter, type Instance } from "@aws-sdk/client-ec2";
+import { paginateDescribeInstances, type EC2Client, type Filter, type Instance } from "@aws-sdk/client-ec2";
 import { awsFailure } from "../image/targets/ec2/aws-error.js";
-import { allPages } from "../image/targets/ec2/pages.js";
 import { withRetry } from "../image/targets/ec2/retry.js";
 import type { ResolvedDeps } from "./deps.js";
 
 /** Every state but `shutting-down` and `terminated`: an instance that is, or can again be, a box. */
 export const LIVE_STATES = ["pending", "running", "stopping", "stopped"];
 
-/** Every instance matching `filters`, through every page. */
+/**
+ * Every instance matching `filters`, through the SDK's paginator (every page). A throttled listing is asked again
+ * from its first page: reads are safe to repeat. The paginator wants an EC2Client (it checks `instanceof`), which
+ * the CLI passes and the tests' mocked clients are; the narrow seam is cast here, once.
+ */
 export async function describeInstances(deps: ResolvedDeps, filters: Filter[], doing: string): Promise<Instance[]> {
   const { ec2, signal } = deps;
   try {
-    const pages = await allPages((NextToken) =>
-      withRetry(() => ec2.send(new DescribeInstancesCommand({ Filters: filters, NextToken }), { abortSignal: signal }), { policy: deps.retry, signal }),
+    return await withRetry(
+      async () => {
+        const instances: Instance[] = [];
+        for await (const page of paginateDescribeInstances({ client: ec2 as EC2Client }, { Filters: filters }, { abortSignal: signal })) {
+          instances.push(...(page.Reservations ?? []).flatMap((r) => r.Instances ?? []));
+        }
+        return instances;
+      },
+      { policy: deps.retry, signal },
     );
-    return pages.flatMap((p) => (p.Reservations ?? []).flatMap((r) => r.Instances ?? []));
   } catch (error) {
     throw awsFailure(doing, "ec2:DescribeInstances", error);
   }
