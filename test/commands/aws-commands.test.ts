@@ -268,6 +268,8 @@ describe("review up --target ec2", () => {
     ["a name EC2 tags and hostnames cannot carry", ["review", "up", "--target", "ec2", "--name", "PR_42"], 'review box name "PR_42" must match'],
     ["a --ref without a ref", ["review", "up", "--target", "ec2", "--name", "pr-42", "--ref", "api"], "--ref expects KEY=VALUE"],
     ["a --wait that is not a number", [...UP, "--wait", "soon"], "--wait expects a whole number"],
+    ["a --stack-ref (an EC2 box runs the stack baked in its AMI)", [...UP, "--stack-ref", "add-billing"], "--stack-ref is for review boxes on this machine"],
+    ["a --ttl past ten years", [...UP, "--ttl", "99999h"], "--ttl may be at most 3650 days"],
   ])("refuses %s (exit 2) before any AWS call", async (_what, args, message) => {
     const r = await runCli(args);
     expect(r.code).toBe(2);
