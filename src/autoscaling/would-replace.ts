@@ -5,7 +5,7 @@ import { DescribeInstancesCommand } from "@aws-sdk/client-ec2";
 import { awsFailure } from "../image/targets/ec2/aws-error.js";
 import { allPages } from "../image/targets/ec2/pages.js";
 import { withRetry } from "../image/targets/ec2/retry.js";
-import { chunks } from "./chunks.js";
+import { chunks } from "../shared/chunks.js";
 import type { ResolvedRolloutDeps } from "./deps.js";
 
 /** EC2 takes at most 200 values a filter. */

@@ -5,7 +5,7 @@ export async function imagePruneCommand(options: { root: string; store?: string;
   const verb = options.dryRun ? "would remove" : "removed";
   if (options.target === "ec2") return (await import("./image-prune-ec2.js")).ec2ImagePruneCommand(options);
   const { localStore } = await import("../review/local/manage.js");
-  const { pruneLocal } = await import("../image/prune.js");
+  const { pruneLocal } = await import("../fleet/prune-images.js");
   const result = await pruneLocal(localStore(options.root, options.store), options);
   return {
     json: { dryRun: options.dryRun, ...result },

@@ -2,7 +2,6 @@
 import { UsageError } from "../errors.js";
 import type { ReviewBox, FleetBox } from "../review/types.js";
 import { cancelOnSignals, ec2Client, progressLine } from "./aws-clients.js";
-import type { ReviewUpCommandOptions } from "./review.js";
 
 async function withEc2<T>(run: (deps: { ec2: Awaited<ReturnType<typeof ec2Client>>; signal: AbortSignal; progress: (l: string) => void }, ec2: typeof import("../ec2/index.js")) => Promise<T>): Promise<T> {
   const ec2Module = await import("../ec2/index.js");
@@ -14,7 +13,19 @@ async function withEc2<T>(run: (deps: { ec2: Awaited<ReturnType<typeof ec2Client
   }
 }
 
-export async function ec2ReviewUpCommand(options: Omit<ReviewUpCommandOptions, "refs"> & { refs: Record<string, string> }): Promise<ReviewBox> {
+/** What `review up --target ec2` was given (the local options it does not use are left out). */
+export interface Ec2ReviewUpInput {
+  name?: string;
+  image?: string;
+  refs: Record<string, string>;
+  stackRef?: string;
+  ttlMs?: number;
+  maxAgeMs?: number;
+  waitMs: number;
+  ec2: { instanceType?: string; subnetId?: string; securityGroupIds: string[]; iamInstanceProfile?: string; keyName?: string };
+}
+
+export async function ec2ReviewUpCommand(options: Ec2ReviewUpInput): Promise<ReviewBox> {
   if (options.stackRef) {
     // The box has the stack definition baked in its image, not the stack's repository to fetch a branch from.
     throw new UsageError("--stack-ref is for review boxes on this machine: an EC2 box runs the stack definition baked in its AMI", {

@@ -4,7 +4,7 @@
 import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { realPath } from "../runtime/paths.js";
-import { checkNotWritableByOthers } from "../runtime/reachable.js";
+import { checkNotWritableByOthers } from "../shared/writable.js";
 import { RuntimeFailure, UsageError } from "../errors.js";
 import type { Manifest } from "./types.js";
 

@@ -10,7 +10,7 @@ import { lstatSync } from "node:fs";
 import { UsageError } from "../errors.js";
 import { loadEnvDir } from "../stack/envdirs/load.js";
 import { formatDiagnostic } from "../stack/diagnostic.js";
-import { checkNotWritableByOthers } from "../runtime/reachable.js";
+import { checkNotWritableByOthers } from "../shared/writable.js";
 
 /** What the user asked for, typed. */
 export interface PlanRequest {

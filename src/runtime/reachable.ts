@@ -2,7 +2,8 @@
 // its state directory? A prefix under a 0700 home otherwise gives crash loops on "Permission denied".
 import { statSync, type Stats } from "node:fs";
 import { dirname } from "node:path";
-import { RuntimeFailure, UsageError } from "../errors.js";
+import { RuntimeFailure } from "../errors.js";
+import { describeMode as describe } from "../shared/writable.js";
 import { groupsOf, type UserInfo } from "./users.js";
 
 /** One instance as the check sees it: who runs it, where it works, where its state lives. */
@@ -59,27 +60,4 @@ function canEnter(st: Stats, user: UserInfo, groups: Set<number>): boolean {
   return (st.mode & 0o001) !== 0;
 }
 
-function describe(st: Stats): string {
-  return `mode ${(st.mode & 0o7777).toString(8).padStart(4, "0")}, owner uid ${st.uid} gid ${st.gid}`;
-}
 
-/**
- * Refuses a directory (or, when it does not exist yet, the deepest existing ancestor) that someone other
- * than its owner could write, or above which someone could: runsvdir starts as root whatever appears
- * there. A sticky directory such as /tmp is fine above it: others cannot move what they do not own.
- */
-export function checkNotWritableByOthers(path: string, what: string): void {
-  for (let d = path; ; d = dirname(d)) {
-    const st = statSync(d, { throwIfNoEntry: false });
-    if (st) {
-      const sticky = (st.mode & 0o1000) !== 0 && d !== path;
-      const byOthers = (st.mode & 0o002) !== 0 || ((st.mode & 0o020) !== 0 && st.gid !== 0);
-      if (byOthers && !sticky) {
-        throw new UsageError(`${what} ${path}: ${d} is ${describe(st)}, writable by others, who could add or swap what root runs there; starting nothing`, {
-          details: [`Fix: chmod go-w ${d}, or choose a directory only root can write.`],
-        });
-      }
-    }
-    if (d === dirname(d)) return;
-  }
-}

@@ -1,8 +1,11 @@
 // What `ec2ImagePrune` is given (real clients from the CLI, mocked ones in tests), with the defaults filled in once.
 import type { RetryPolicy } from "../../image/targets/ec2/retry.js";
 import type { Ec2Sender } from "../../image/targets/ec2/settings.js";
-import type { AutoScalingSender } from "../../autoscaling/deps.js";
+import type { AutoScalingClient } from "@aws-sdk/client-auto-scaling";
 import { retryPolicy } from "../launch-template/deps.js";
+
+/** The Auto Scaling seam (which launch-template versions groups use). */
+type AutoScalingSender = Pick<AutoScalingClient, "send">;
 
 /** The injected world of `ec2ImagePrune`. */
 export interface PruneDeps {

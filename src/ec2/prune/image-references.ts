@@ -5,7 +5,7 @@ import { DescribeImageReferencesCommand } from "@aws-sdk/client-ec2";
 import { awsFailure } from "../../image/targets/ec2/aws-error.js";
 import { allPages } from "../../image/targets/ec2/pages.js";
 import { withRetry } from "../../image/targets/ec2/retry.js";
-import { chunks } from "../../autoscaling/chunks.js";
+import { chunks } from "../../shared/chunks.js";
 import type { ResolvedPruneDeps } from "./deps.js";
 import { LIVE_INSTANCE_STATES } from "./instance-users.js";
 import { addUse, type ImageUses } from "./uses.js";

@@ -4,7 +4,7 @@ import { DescribeInstancesCommand } from "@aws-sdk/client-ec2";
 import { awsFailure } from "../../image/targets/ec2/aws-error.js";
 import { allPages } from "../../image/targets/ec2/pages.js";
 import { withRetry } from "../../image/targets/ec2/retry.js";
-import { chunks } from "../../autoscaling/chunks.js";
+import { chunks } from "../../shared/chunks.js";
 import type { ResolvedPruneDeps } from "./deps.js";
 import { addUse, type ImageUses } from "./uses.js";
 

@@ -2,9 +2,9 @@
 // that a box runs (a review box, or a prefix `boot --image` started) or that was promoted (unless asked). A
 // review box's own image (for its refs) goes once no box runs it.
 import { boxDirs, listRecords } from "../review/local/box-record.js";
-import { bootedBoxes, linkedImage } from "../fleet/local-registry.js";
-import { imagesIn, listImages, REVIEW_IMAGES, type Store } from "./store.js";
-import { removeTree } from "./tree-ops.js";
+import { bootedBoxes, linkedImage } from "./local-registry.js";
+import { imagesIn, listImages, REVIEW_IMAGES, type Store } from "../image/store.js";
+import { removeTree } from "../image/tree-ops.js";
 
 export interface PruneResult {
   removed: { id: string; created: string }[];
