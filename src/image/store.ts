@@ -2,9 +2,9 @@
 // cache, and the temporary dirs of builds in progress. An image appears under its id only when sealed (a
 // rename), so a killed build leaves nothing `image ls` shows or a later build reuses.
 import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, statSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { realPath } from "../runtime/paths.js";
-import { checkNotWritableByOthers } from "../shared/writable.js";
+import { checkNotWritableByOthers, checkOwnedByUs } from "../shared/writable.js";
 import { RuntimeFailure, UsageError } from "../errors.js";
 import type { Manifest } from "./types.js";
 
@@ -146,19 +146,9 @@ export function inspectImage(store: Store, id: string): { image?: StoredImage; p
  */
 export function checkStore(store: Store): void {
   const me = process.getuid?.() ?? 0;
-  for (let d = store.root; ; d = dirname(d)) {
-    const st = statSync(d, { throwIfNoEntry: false });
-    if (st) {
-      const sticky = (st.mode & 0o1000) !== 0 && d !== store.root;
-      if (!st.isDirectory() && d === store.root) throw new UsageError(`the image store ${store.root} is not a directory`, { details: ["Pass --store DIR, a directory (made if missing)."] });
-      if (!sticky && st.uid !== me && st.uid !== 0) {
-        throw new UsageError(`the image store ${store.root}: ${d} belongs to uid ${st.uid}, who could swap the images root runs`, {
-          details: [`Use a store only you${me === 0 ? " (root)" : ""} can change, e.g. --store /var/lib/unibox/store.`],
-        });
-      }
-    }
-    if (d === dirname(d)) break;
-  }
+  const st = statSync(store.root, { throwIfNoEntry: false });
+  if (st && !st.isDirectory()) throw new UsageError(`the image store ${store.root} is not a directory`, { details: ["Pass --store DIR, a directory (made if missing)."] });
+  checkOwnedByUs(store.root, "the image store", `Use a store only you${me === 0 ? " (root)" : ""} can change, e.g. --store /var/lib/unibox-store.`);
   checkNotWritableByOthers(store.root, "the image store");
   for (const sub of [store.imagesDir, store.cacheDir(), store.cacheDir("repos"), join(store.root, REVIEW_IMAGES), join(store.root, "review"), join(store.root, "fleet")]) {
     const st = lstatSync(sub, { throwIfNoEntry: false });

@@ -1,7 +1,7 @@
 // The environment an instance gets from its nested `chpst -e` chain, computed without running chpst.
 import { RuntimeFailure } from "../errors.js";
 import { renderTemplate, TemplateError } from "../stack/envdirs/template.js";
-import { readRegularFile } from "../shared/read-file.js";
+import { readOwnFile, readRegularFile } from "../shared/read-file.js";
 import type { EnvEntry } from "../stack/types.js";
 import type { Plan, PlannedInstance } from "./plan.js";
 
@@ -32,8 +32,8 @@ export function generatedEnv(plan: Plan, instance: PlannedInstance): Record<stri
  * Read again at boot, after validation: a file swapped meanwhile for a FIFO or a device is refused,
  * and a value that grew past what exec allows fails here rather than crash-looping the app.
  */
-export function envFileContents(entry: { name: string; path: string; template: boolean }, plan: Plan): Buffer {
-  const read = readRegularFile(entry.path, entry.path);
+export function envFileContents(entry: { name: string; path: string; template: boolean; own?: true }, plan: Plan): Buffer {
+  const read = entry.own ? readOwnFile(entry.path, entry.path) : readRegularFile(entry.path, entry.path);
   if ("problem" in read) throw new RuntimeFailure(read.problem);
   let contents = read.content;
   if (entry.template) {

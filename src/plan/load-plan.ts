@@ -6,11 +6,12 @@ import { loadStack } from "../stack/load.js";
 import type { Stack } from "../stack/types.js";
 import { buildPlan, type BoxFacts, type Plan, type PlannedScope } from "./plan.js";
 import { resolve } from "node:path";
-import { lstatSync } from "node:fs";
+import { envFileContents } from "./env.js";
 import { UsageError } from "../errors.js";
 import { loadEnvDir } from "../stack/envdirs/load.js";
 import { formatDiagnostic } from "../stack/diagnostic.js";
-import { checkNotWritableByOthers } from "../shared/writable.js";
+import { checkNotWritableByOthers, checkOwnedByUs } from "../shared/writable.js";
+import { readOwnFile } from "../shared/read-file.js";
 
 /** What the user asked for, typed. */
 export interface PlanRequest {
@@ -52,7 +53,9 @@ export async function loadPlan(request: PlanRequest, layout: BoxLayout): Promise
     invokingUser: userInfo().username,
     ...(request.envDir ? { boxEnv: loadBoxEnv(request.envDir) } : {}),
   };
-  return { stack, identity, plan: buildPlan(stack, identity, facts), facts };
+  const plan = buildPlan(stack, identity, facts);
+  if (facts.boxEnv) checkBoxEnvTemplates(facts.boxEnv, plan);
+  return { stack, identity, plan, facts };
 }
 
 /**
@@ -61,17 +64,38 @@ export async function loadPlan(request: PlanRequest, layout: BoxLayout): Promise
  */
 function loadBoxEnv(dir: string): PlannedScope {
   const abs = resolve(dir);
+  const fix = `Keep it where only root (or you) owns every directory on the way, e.g. /etc/unibox-box-env (chown root ${abs}; chmod 700 ${abs}).`;
   checkNotWritableByOthers(abs, "the --env-dir");
+  checkOwnedByUs(abs, "the --env-dir", fix);
   const { entries, errors } = loadEnvDir(abs);
   if (!entries) throw new UsageError(`--env-dir ${abs}: ${errors.length} error(s)`, { details: errors.map(formatDiagnostic) });
-  const me = process.getuid?.() ?? 0;
+  let total = 0;
   for (const entry of entries) {
-    const st = lstatSync(entry.path);
-    if (st.isSymbolicLink() || (st.uid !== me && st.uid !== 0) || (st.mode & 0o022) !== 0) {
-      throw new UsageError(`--env-dir ${abs}: ${entry.path} is ${st.isSymbolicLink() ? "a symlink" : `owned by uid ${st.uid}, mode ${(st.mode & 0o7777).toString(8)}`}; root reads it for every service`, {
-        details: [`Make it a regular file of yours or root's that only the owner can write: chown root ${entry.path} && chmod 600 ${entry.path}`],
-      });
-    }
+    const read = readOwnFile(entry.path, entry.path);
+    if ("problem" in read) throw new UsageError(`--env-dir ${abs}: ${read.problem}; root reads it for every service`, { details: [`Make it a regular file of yours or root's, with one link, that only the owner can write: chown root ${entry.path} && chmod 600 ${entry.path}`] });
+    total += read.content.length;
+  }
+  // Every value travels in each app's environment, whose whole size exec bounds (ARG_MAX, 2 MiB with the
+  // arguments): past this the apps would crash-loop on "argument list too long".
+  if (total > MAX_BOX_ENV_BYTES) {
+    throw new UsageError(`--env-dir ${abs}: its files hold ${total} bytes in all, too large for an environment exec accepts (at most ${MAX_BOX_ENV_BYTES}; ARG_MAX is 2 MiB with everything else)`, {
+      details: ["Keep large values in files the app reads; put their paths in the env dir."],
+    });
   }
   return { name: abs, entries };
+}
+
+/** What --env-dir may hold in all: half of Linux's default ARG_MAX, leaving the rest to the stack's layers and argv. */
+const MAX_BOX_ENV_BYTES = 1 << 20;
+
+// The env dir's templates are rendered now, with this box's facts: an unknown name is a mistake in what was
+// given (exit 2), found before anything starts, as it is for envdirs/.
+function checkBoxEnvTemplates(scope: PlannedScope, plan: Plan): void {
+  for (const entry of scope.entries.filter((e) => e.template)) {
+    try {
+      envFileContents(entry, plan);
+    } catch (err) {
+      throw new UsageError(`--env-dir: ${(err as Error).message}`);
+    }
+  }
 }

@@ -1,9 +1,9 @@
 // On a review box booted from an image (an EC2 instance from the AMI), the `unibox:ref.<repo>` tags are applied at
 // boot: the box builds those repos at those refs, through a per-repo cache of its own
-// (`<P>/var/lib/unibox/store`), into an image derived from its baked tree, and runs that. Its other repos are
+// (`<P>/var/lib/unibox-store`), into an image derived from its baked tree, and runs that. Its other repos are
 // not built again: their baked checkouts seed the cache. A second boot with the same refs builds nothing.
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { UsageError } from "../errors.js";
 import { checkStore, ensureStore, openStore } from "../image/store.js";
 import type { Manifest } from "../image/types.js";
@@ -18,6 +18,14 @@ export interface AppliedRefs {
   repos: Record<string, string>;
 }
 
+/**
+ * Where a box keeps what its refs build: beside the services' state directories, not among them
+ * (`<state root>/<service>` is a service's, whatever its name: a role named "store" would be handed it).
+ */
+export function refsStoreRoot(stateRoot: string): string {
+  return join(dirname(stateRoot), "unibox-store");
+}
+
 export async function applyRefs(args: { opt: string; stateRoot: string; refs: Record<string, string>; signal: AbortSignal; note(line: string): void }): Promise<AppliedRefs> {
   const manifest = JSON.parse(readFileSync(join(args.opt, "manifest.json"), "utf8")) as Manifest;
   const stackRoot = join(args.opt, "stack");
@@ -28,7 +36,7 @@ export async function applyRefs(args: { opt: string; stateRoot: string; refs: Re
       details: ["On this machine, run the ref as a review box instead: unibox review up --ref REPO=REF", "On EC2, give the repos' git URLs in image/image.yaml."],
     });
   }
-  const storeRoot = join(args.stateRoot, "store");
+  const storeRoot = refsStoreRoot(args.stateRoot);
   mkdirSync(storeRoot, { recursive: true, mode: 0o755 });
   const store = openStore(storeRoot);
   ensureStore(store);

@@ -46,7 +46,9 @@ export async function serveStatus(options: { prefix: string; port: number; host:
     try {
       const { saved, health } = await evaluate();
       const healthy = health.length > 0 && health.every((h) => h.healthy);
-      const repos = runningCommits(saved);
+      // Only a review box says what it runs (what promote records): a production box's port may be reachable by
+      // more than its load balancer, and its commits would tell a stranger which known flaws to try.
+      const repos = saved.plan.mode === "review" ? runningCommits(saved) : undefined;
       const body = { healthy, mode: saved.plan.mode, box: saved.plan.box.name, ...(repos ? { repos } : {}), instances: health.map((h) => ({ name: h.name, state: publicState(h.state), healthy: h.healthy })) };
       res.writeHead(healthy ? 200 : 503, { "content-type": "application/json" }).end(`${JSON.stringify(body)}\n`);
     } catch (err) {

@@ -59,6 +59,33 @@ export function readRegularFile(absPath: string, file: string): { content: Buffe
   }
 }
 
+/**
+ * A file someone else must not have been able to swap, read without following a link: a regular file with one
+ * link (a hard link to /etc/shadow is no symlink), owned by root or this user, writable by its owner alone.
+ * Checked on the file opened, not on the path: what is checked is what is read.
+ */
+export function readOwnFile(absPath: string, file: string): { content: Buffer } | NotRead {
+  let fd: number;
+  try {
+    fd = openSync(absPath, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK | constants.O_NOCTTY);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ELOOP") return { problem: `${file} is a symlink: root reads only the file itself here`, code: "ELOOP" };
+    return notReadable(file, err);
+  }
+  try {
+    const st = fstatSync(fd);
+    const me = process.getuid?.() ?? 0;
+    if (!st.isFile()) return { problem: notRegular(absPath, st), kind: kindOf(st) };
+    if (st.nlink !== 1) return { problem: `${file} has ${st.nlink} hard links: it could be another file's contents (/etc/shadow); give it one` };
+    if ((st.uid !== me && st.uid !== 0) || (st.mode & 0o022) !== 0) return { problem: `${file} is owned by uid ${st.uid}, mode ${(st.mode & 0o7777).toString(8)}: only root or you may own it, and only its owner write it` };
+    return { content: readFileSync(fd) };
+  } catch (err) {
+    return notReadable(file, err);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 function notReadable(file: string, err: unknown): NotRead {
   return { problem: cannotRead(file, err), code: (err as NodeJS.ErrnoException).code };
 }

@@ -29,3 +29,22 @@ export function checkNotWritableByOthers(path: string, what: string): void {
     if (d === dirname(d)) return;
   }
 }
+
+/**
+ * Refuses a directory that anyone but this user or root owns, or below a directory such a one owns (sticky
+ * ones such as /tmp excepted): its owner could rename what is in it and put something else in its place,
+ * whatever its mode. What root reads for every service (the image store, --env-dir) must be ours.
+ */
+export function checkOwnedByUs(path: string, what: string, fix: string): void {
+  const me = process.getuid?.() ?? 0;
+  for (let d = path; ; d = dirname(d)) {
+    const st = statSync(d, { throwIfNoEntry: false });
+    if (st) {
+      const sticky = (st.mode & 0o1000) !== 0 && d !== path;
+      if (!sticky && st.uid !== me && st.uid !== 0) {
+        throw new UsageError(`${what} ${path}: ${d} belongs to uid ${st.uid}, who could swap what root reads there`, { details: [fix] });
+      }
+    }
+    if (d === dirname(d)) return;
+  }
+}

@@ -51,9 +51,11 @@ export interface Role {
 export interface EnvEntry {
   /** The variable name (for a template, without `.hbs`). */
   name: string;
-  /** Absolute path of the file (a symlink is followed when read). */
+  /** Absolute path of the file (a symlink is followed when read, but for `own`). */
   path: string;
   template: boolean;
+  /** `--env-dir`'s files: read with readOwnFile (no link followed, one link, root's or the invoker's), every time. */
+  own?: true;
 }
 
 /** One directory under envdirs/. */

@@ -80,6 +80,6 @@ describe("the local image store", () => {
     onTestFinished(() => rmSync(theirs, { recursive: true, force: true }));
     chownSync(theirs, 65534, 65534);
     const inside = openStore(join(theirs, "store"));
-    expect(() => checkStore(inside)).toThrow(`the image store ${inside.root}: ${theirs} belongs to uid 65534, who could swap the images root runs`);
+    expect(() => checkStore(inside)).toThrow(`the image store ${inside.root}: ${theirs} belongs to uid 65534, who could swap what root reads there`);
   });
 });

@@ -45,7 +45,7 @@ describe("the box's own env layer (--env-dir)", () => {
     chmodSync(join(loose, "A"), 0o666);
     const r2 = await runCli(["plan", "--root", root, ...TAGS, "--env-dir", loose]);
     expect(r2.code).toBe(2);
-    expect(r2.stderr).toMatch(/A is owned by uid \d+, mode 666; root reads it for every service/);
+    expect(r2.stderr).toMatch(/A is owned by uid \d+, mode 666: only root or you may own it, and only its owner write it; root reads it for every service/);
 
     const linked = envDir({});
     symlinkSync("/etc/hostname", join(linked, "HOST"));

@@ -63,7 +63,7 @@ describe("unibox:ref.* tags on a box booted from an image", () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/unibox:ref\.\* applied: app@feature \([0-9a-f]{12}\): built img-/);
     expect(await (await fetch("http://127.0.0.1:25000/")).text()).toBe("v2");
-    const store = join(prefix, "var/lib/unibox/store");
+    const store = join(prefix, "var/lib/unibox-store");
     const [derived] = readdirSync(join(store, "images")).filter((n) => n.startsWith("img-"));
     const opt = join(store, "images", derived, "tree/opt/unibox");
     expect(readFileSync(join(opt, "apps/other/marker"), "utf8")).toBe(readFileSync(join(prefix, "opt/unibox/apps/other/marker"), "utf8"));

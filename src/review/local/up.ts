@@ -220,7 +220,7 @@ function checkUsersReach(plan: Plan, imageDir: string, prefix: string, store: St
       })),
     );
   } catch (error) {
-    if (error instanceof UniboxError) error.details.push(`Or keep review boxes where every service user can enter: --store /var/lib/unibox/store (this store: ${store.root}).`);
+    if (error instanceof UniboxError) error.details.push(`Or keep review boxes where every service user can enter: --store /var/lib/unibox-store (this store: ${store.root}).`);
     throw error;
   }
 }

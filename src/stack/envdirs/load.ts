@@ -42,7 +42,7 @@ export function loadEnvScopes(root: string): LoadedEnvScopes {
 export function loadEnvDir(dir: string): { entries?: EnvEntry[]; errors: Diagnostic[] } {
   const loaded: LoadedEnvScopes = { scopes: new Map(), templates: new Map(), errors: [] };
   if (!statSync(dir, { throwIfNoEntry: false })?.isDirectory()) return { errors: [{ file: dir, line: 1, col: 1, message: "expected a directory of env files (one file per variable, chpst envdir format)" }] };
-  const entries = loadScope(dir, dir, loaded);
+  const entries = loadScope(dir, dir, loaded)?.map((e): EnvEntry => ({ ...e, own: true }));
   return { entries: loaded.errors.length ? undefined : entries, errors: loaded.errors };
 }
 

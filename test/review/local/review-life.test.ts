@@ -101,7 +101,7 @@ describe("review boxes on this machine", () => {
       const locked = await cli("review", "up", "--name", "locked");
       expect(locked.code).toBe(1);
       expect(locked.stderr).toContain(`${root} is mode 0700`);
-      expect(locked.stderr).toMatch(/--store \/var\/lib\/unibox\/store/);
+      expect(locked.stderr).toMatch(/--store \/var\/lib\/unibox-store/);
     } finally {
       chmodSync(root, 0o755);
     }
