@@ -19,6 +19,7 @@ import type { AwsClientStub } from "aws-sdk-client-mock";
 import { ACCOUNT, awsError } from "../image/targets/ec2/fake-ec2.js";
 
 export { awsError, ec2Client } from "../image/targets/ec2/fake-ec2.js";
+import { matches, STATE_CODES } from "../image/targets/ec2/fake-ec2.js";
 
 export interface FakeInstance {
   id: string;
@@ -302,27 +303,6 @@ export class FakeBoxes {
     this.deleted.push(input.SnapshotId);
     return {};
   }
-}
-
-const STATE_CODES: Record<string, number> = { pending: 0, running: 16, "shutting-down": 32, terminated: 48, stopping: 64, stopped: 80 };
-
-// EC2's filter semantics: every filter must match; within one, any value; `*` and `?` are wildcards.
-function matches(filters: Filter[] | undefined, fields: Record<string, string>, tags: Tag[]): boolean {
-  return (filters ?? []).every((f) => {
-    const values = f.Values ?? [];
-    const name = f.Name ?? "";
-    if (name === "tag-key") return values.some((v) => tags.some((t) => t.Key === v));
-    if (name.startsWith("tag:")) {
-      const tag = tags.find((t) => t.Key === name.slice(4));
-      return tag !== undefined && values.some((v) => glob(v).test(tag.Value ?? ""));
-    }
-    if (!(name in fields)) throw awsError("InvalidParameterValue", `The filter '${name}' is invalid`);
-    return values.some((v) => glob(v).test(fields[name]));
-  });
-}
-
-function glob(pattern: string): RegExp {
-  return new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".")}$`);
 }
 
 /** Tags from a `{ key: value }` object. */

@@ -472,10 +472,10 @@ export class FakeEc2 {
   }
 }
 
-const STATE_CODES: Record<string, number> = { pending: 0, running: 16, "shutting-down": 32, terminated: 48, stopping: 64, stopped: 80 };
+export const STATE_CODES: Record<string, number> = { pending: 0, running: 16, "shutting-down": 32, terminated: 48, stopping: 64, stopped: 80 };
 
 // EC2's filter semantics: every filter must match; within one, any value; `*` and `?` are wildcards.
-function matches(filters: Filter[] | undefined, fields: Record<string, string>, tags: Tag[]): boolean {
+export function matches(filters: Filter[] | undefined, fields: Record<string, string>, tags: Tag[]): boolean {
   return (filters ?? []).every((f) => {
     const values = f.Values ?? [];
     const name = f.Name ?? "";
