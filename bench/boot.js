@@ -14,7 +14,7 @@ import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, realpathSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { generateStack, median, unibox } from "./lib.js";
+import { generateStack, median, row, unibox } from "./lib.js";
 
 const RUNS = 5;
 const POLL_MS = 20;
@@ -52,16 +52,14 @@ export default async function benchBoot() {
       }
       const boot = median(boots);
       const floor = median(floors);
-      rows.push({
-        name: `boot → all ${n} instances run: (${services} services × ${replicas}, sleep)`,
-        ms: boot,
-        note: `boot process exited at ${median(exits).toFixed(0)} ms; runs ${fmt(boots)}; sv status polled every ${POLL_MS} ms from spawn`,
-      });
-      rows.push({
-        name: `floor: runsvdir -P alone on the same ${n} service dirs → all run:`,
-        ms: floor,
-        note: `runs ${fmt(floors)}; boot/floor ${(boot / floor).toFixed(1)}×, boot adds ${(boot - floor).toFixed(0)} ms`,
-      });
+      rows.push(
+        row(
+          `boot → all ${n} instances run: (${services} services × ${replicas}, sleep)`,
+          boots,
+          `${RUNS} runs; boot process exited at ${median(exits).toFixed(0)} ms (median); sv status polled every ${POLL_MS} ms from spawn`,
+        ),
+      );
+      rows.push(row(`floor: runsvdir -P alone on the same ${n} service dirs → all run:`, floors, `${RUNS} runs; boot/floor ${(boot / floor).toFixed(1)}×, boot adds ${(boot - floor).toFixed(0)} ms`));
     }
   } finally {
     for (const d of deferred) await teardownOnce(d.prefix, d.root);
@@ -100,8 +98,6 @@ function stack(services, replicas) {
   roots.add(root);
   return root;
 }
-
-const fmt = (values) => values.map((v) => v.toFixed(0)).join("/");
 
 /** Spawns `unibox boot` and polls `sv status` of every instance until all are `run:`. */
 async function timeBoot(prefix, root, expected) {
@@ -262,11 +258,7 @@ async function benchDown(root, expected, name) {
     });
   }
   const leftTotal = left.reduce((a, l) => a + l.after, 0);
-  return {
-    name,
-    ms: median(times),
-    note: `runs ${fmt(times)}; app processes left: ${leftTotal} in ${RUNS} runs (of ${left.map((l) => l.before).join("/")} before)`,
-  };
+  return row(name, times, `${RUNS} runs; app processes left: ${leftTotal} in ${RUNS} runs (of ${left.map((l) => l.before).join("/")} before)`);
 }
 
 /** Until each pid leads its own process group (chpst -P done) and runs the app, not chpst; then 300 ms more. */

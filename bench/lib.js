@@ -1,4 +1,4 @@
-// Shared by the benchmarks: whole-process timing, medians, generated stacks.
+// Shared by the benchmarks: whole-process timing, medians with their spread, generated stacks, the table.
 import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -14,7 +14,18 @@ export function median(values) {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
-/** Runs `node bin/unibox.js ...args` `runs` times; returns the median wall time in ms. Fails loudly on a non-zero exit. */
+/** The figures of a row from its raw runs: `{ ms: median, min, max }`. */
+export function spread(values) {
+  if (values.length === 0) throw new Error("spread of no runs");
+  return { ms: median(values), min: Math.min(...values), max: Math.max(...values) };
+}
+
+/** A row of the table from the raw runs of one figure (a single run gives min = max = ms). */
+export function row(name, values, note) {
+  return { name, ...spread(Array.isArray(values) ? values : [values]), ...(note ? { note } : {}) };
+}
+
+/** Runs `node bin/unibox.js ...args` `runs` times; returns the wall times in ms. Fails loudly on a non-zero exit. */
 export function timeUnibox(args, runs = 5) {
   const times = [];
   for (let i = 0; i < runs; i++) {
@@ -23,7 +34,7 @@ export function timeUnibox(args, runs = 5) {
     times.push(Number(process.hrtime.bigint() - t0) / 1e6);
     if (r.status !== 0) throw new Error(`unibox ${args.join(" ")} exited ${r.status}: ${r.stderr}`);
   }
-  return median(times);
+  return times;
 }
 
 /** A stack of `services` services, `replicas` instances each, every one on a review box with its own port. */
@@ -42,4 +53,28 @@ export function generateStack(services, replicas, command = "sleep 100000") {
   }
   write("tags-review.json", JSON.stringify({ "unibox:mode": "review", "unibox:box": "bench" }));
   return root;
+}
+
+/**
+ * One row's times in one unit, chosen by its median so that min, median and max read alike:
+ * seconds from 10 s up, else whole ms (a tenth below 10 ms). A row without a time (ms null) shows "–".
+ */
+export function formatTimes({ ms, min, max }) {
+  if (ms === null || ms === undefined) return ["–", "–", "–"];
+  const lo = min ?? ms;
+  const hi = max ?? ms;
+  if (ms >= 10_000) return [ms, lo, hi].map((v) => `${(v / 1000).toFixed(v >= 100_000 ? 0 : 1)} s`);
+  return [ms, lo, hi].map((v) => `${v.toFixed(ms < 10 ? 1 : 0)} ms`);
+}
+
+/** The markdown table of all rows, in the order given; a sub-figure (name led by spaces) is marked with ↳. */
+export function markdownTable(rows) {
+  const cell = (text) => String(text ?? "").replace(/\s*\n\s*/g, " ").replace(/\|/g, "\\|");
+  const lines = ["| figure | median | min | max | note |", "| --- | ---: | ---: | ---: | --- |"];
+  for (const r of rows) {
+    const name = /^\s+/.test(r.name) ? `↳ ${r.name.trim()}` : r.name;
+    const [ms, min, max] = formatTimes(r);
+    lines.push(`| ${cell(name)} | ${ms} | ${min} | ${max} | ${cell(r.note)} |`);
+  }
+  return `${lines.join("\n")}\n`;
 }
