@@ -258,7 +258,7 @@ async function benchDown(root, expected, name) {
     });
   }
   const leftTotal = left.reduce((a, l) => a + l.after, 0);
-  return row(name, times, `${RUNS} runs; app processes left: ${leftTotal} in ${RUNS} runs (of ${left.map((l) => l.before).join("/")} before)`);
+  return row(name, times, `${RUNS} runs; app processes left: ${leftTotal} in all runs (of ${left.map((l) => l.before).join("/")} before)`);
 }
 
 /** Until each pid leads its own process group (chpst -P done) and runs the app, not chpst; then 300 ms more. */

@@ -12,7 +12,7 @@ import { spawnSync } from "node:child_process";
 import { chmodSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { median, repoRoot, unibox } from "./lib.js";
+import { median, repoRoot, row, unibox } from "./lib.js";
 
 const OFFSET = 31_000;
 const now = () => Number(process.hrtime.bigint()) / 1e6;
@@ -82,10 +82,10 @@ export default async function benchImage() {
   const two = stackCopy(true);
   try {
     const cold = build(one);
-    rows.push({ name: "image build of the sample stack from nothing (local target, fresh store)", ms: cold.ms });
+    rows.push(row("image build of the sample stack from nothing (local target, fresh store)", cold.ms, "1 run"));
     const noop = [];
     for (let i = 0; i < 5; i++) noop.push(build(one).ms);
-    rows.push({ name: "image build again, nothing changed (reused)", ms: median(noop) });
+    rows.push(row("image build again, nothing changed (reused)", noop, `${noop.length} runs`));
 
     build(two);
     const rebuilds = [];
@@ -101,8 +101,8 @@ export default async function benchImage() {
     }
     const rebuild = median(rebuilds);
     const repoAlone = median(alone);
-    rows.push({ name: "image build after one of two repos changed", ms: rebuild, note: `${(rebuild / repoAlone).toFixed(2)}x that repo's build alone` });
-    rows.push({ name: "  that repo's build alone (git archive + npm ci --omit=dev as the build user, same npm cache)", ms: repoAlone });
+    rows.push(row("image build after one of two repos changed", rebuilds, `${rebuilds.length} runs; ${(rebuild / repoAlone).toFixed(2)}x that repo's build alone`));
+    rows.push(row("  that repo's build alone (git archive + npm ci --omit=dev as the build user, same npm cache)", alone, `${alone.length} runs`));
 
     const image = cold.out.id;
     const fromImage = [];
@@ -123,8 +123,8 @@ export default async function benchImage() {
     }
     const a = median(fromImage);
     const b = median(oldWay);
-    rows.push({ name: "review box from the image to all healthy", ms: a, note: `the old way is ${(b / a).toFixed(1)}x slower` });
-    rows.push({ name: "  the old way: build step at boot (empty npm cache), then boot from the working tree", ms: b });
+    rows.push(row("review box from the image to all healthy", fromImage, `${fromImage.length} runs, fresh prefix each; the old way is ${(b / a).toFixed(1)}x slower`));
+    rows.push(row("  the old way: build step at boot (empty npm cache), then boot from the working tree", oldWay, `${oldWay.length} runs, fresh prefix each`));
   } finally {
     await removeStack(one);
     await removeStack(two);

@@ -13,7 +13,7 @@ import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rea
 import { get } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { median, repoRoot, unibox } from "./lib.js";
+import { formatTimes, median, repoRoot, row, unibox } from "./lib.js";
 
 const RUNS_PARALLEL = 2;
 const WAIT = "600";
@@ -67,7 +67,7 @@ export default async function benchReviewUp() {
   };
   try {
     const image = timed(() => JSON.parse(run("image", "build", "--json")));
-    rows.push({ name: "setup: image build of the sample stack (local target, fresh store)", ms: image.ms, note: image.value.id });
+    rows.push(row("setup: image build of the sample stack (local target, fresh store)", image.ms, `1 run; ${image.value.id}`));
 
     const single = [];
     for (let i = 0; i < 3; i++) {
@@ -76,7 +76,7 @@ export default async function benchReviewUp() {
       await check(r.value);
       down("b1");
     }
-    rows.push({ name: "review up of one box to healthy (median of 3, taken down between)", ms: median(single), note: `runs ${fmtRuns(single)}` });
+    rows.push(row("review up of one box to healthy", single, `${single.length} runs, taken down between`));
 
     const parallel = [];
     let answered = "";
@@ -93,7 +93,7 @@ export default async function benchReviewUp() {
       answered = `${ok}/${boxes.length} URLs answered welcome, ${new Set(boxes.map((b) => b.url)).size} distinct`;
       for (const n of names) down(n);
     }
-    rows.push({ name: "five review up at once, until the last is healthy", ms: median(parallel), note: `median of ${RUNS_PARALLEL}: ${fmtRuns(parallel)}; ${answered}; one box alone ${(median(single) / 1000).toFixed(1)} s` });
+    rows.push(row("five review up at once, until the last is healthy", parallel, `${parallel.length} runs; ${answered}; one box alone ${(median(single) / 1000).toFixed(1)} s`));
 
     const promotes = [];
     for (let i = 0; i < 3; i++) {
@@ -103,7 +103,7 @@ export default async function benchReviewUp() {
       promotes.push(r.ms);
       down("pr");
     }
-    rows.push({ name: "promote of a healthy review box (median of 3, fresh box each)", ms: median(promotes), note: `runs ${fmtRuns(promotes)}` });
+    rows.push(row("promote of a healthy review box", promotes, `${promotes.length} runs, fresh box each`));
 
     // A commit that changes apps/api, on a branch: main's HEAD stays what the image holds.
     git(root, "checkout", "-q", "-b", "change");
@@ -118,22 +118,21 @@ export default async function benchReviewUp() {
     await check(second.value);
     if (first.value.image === image.value.id) throw new Error(`review up --ref api=${commit} ran the base image`);
     if (second.value.image !== first.value.image) throw new Error(`the second box on ${commit} ran ${second.value.image}, not ${first.value.image}`);
-    rows.push({ name: "review up --ref api=<commit changing apps/api>: builds api at that commit, then the box", ms: first.ms, note: `derived ${first.value.image}` });
-    rows.push({ name: "  a second box on the same commit (image reused)", ms: second.ms, note: `${(first.ms / second.ms).toFixed(1)}x faster` });
+    rows.push(row("review up --ref api=<commit changing apps/api>: builds api at that commit, then the box", first.ms, `1 run; derived ${first.value.image}`));
+    rows.push(row("  a second box on the same commit (image reused)", second.ms, `1 run; ${(first.ms / second.ms).toFixed(1)}x faster`));
     down("r1");
     down("r2");
   } catch (error) {
-    for (const r of rows) console.error(`(so far) ${r.ms.toFixed(0).padStart(7)} ms  ${r.name}${r.note ? `  (${r.note})` : ""}`);
+    for (const r of rows) console.error(`(so far) ${formatTimes(r)[0].padStart(9)}  ${r.name}${r.note ? `  (${r.note})` : ""}`);
     throw error;
   } finally {
     for (const p of problems) console.error(`URL check: ${p}`);
     const left = await cleanUp(root, store);
-    rows.push({ name: "cleanup: every box taken down", ms: 0, note: `${left.length} processes left under the stack${left.length ? `: ${left.join("; ")}` : ""}; ${problems.length} URL checks failed` });
+    // Not a time: the table shows "–" for it.
+    rows.push({ name: "cleanup: every box taken down", ms: null, min: null, max: null, note: `${left.length} processes left under the stack${left.length ? `: ${left.join("; ")}` : ""}; ${problems.length} URL checks failed` });
   }
   return rows;
 }
-
-const fmtRuns = (ms) => ms.map((m) => `${(m / 1000).toFixed(1)} s`).join(", ");
 
 /** Runs node with `args` without blocking the event loop; resolves with its exit code and output. */
 function runAsync(args) {

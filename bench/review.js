@@ -4,7 +4,7 @@ import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync }
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startLoad } from "./http-load.js";
-import { median, repoRoot, unibox } from "./lib.js";
+import { repoRoot, row, unibox } from "./lib.js";
 
 const OFFSET = 30_000;
 const run = (...args) => {
@@ -80,10 +80,10 @@ export default async function benchReview() {
     const left = everyPid.filter((p) => existsSync(`/proc/${p}`) && !readFileSync(`/proc/${p}/stat`, "utf8").split(") ")[1].startsWith("Z"));
     const fmt = (r) => `${r.sent} requests, ${r.failed} failed${r.failed ? ` ${JSON.stringify(r.errors)}` : ""}`;
     return [
-      { name: "review box of the sample stack: boot to all 9 instances healthy (median of 3, fresh prefix, postgres initdb included)", ms: median(boots) },
-      { name: "rolling restart of api.web (unibox restart) under load through nginx", ms: rolling.ms, note: fmt(rolling) },
-      { name: "naive restart of api.web (sv restart of both replicas at once) under load", ms: naive.ms, note: fmt(naive) },
-      { name: "down of the review box (longest grace 30 s)", ms: downMs, note: `${everyPid.length} processes before (instances and their children), ${left.length} left` },
+      row("review box of the sample stack: boot to all 9 instances healthy", boots, `${boots.length} runs, fresh prefix each, postgres initdb included`),
+      row("rolling restart of api.web (unibox restart) under load through nginx", rolling.ms, `1 run; ${fmt(rolling)}`),
+      row("naive restart of api.web (sv restart of both replicas at once) under load", naive.ms, `1 run; ${fmt(naive)}`),
+      row("down of the review box (longest grace 30 s)", downMs, `1 run; ${everyPid.length} processes before (instances and their children), ${left.length} left`),
     ];
   } finally {
     teardown(prefix);

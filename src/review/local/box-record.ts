@@ -7,6 +7,7 @@ import { RuntimeFailure, UsageError } from "../../errors.js";
 import type { Store } from "../../image/store.js";
 import { writeFileAtomic } from "../../runtime/writer.js";
 import { BOX_NAME } from "../names.js";
+import { makerAlive, type Maker } from "./maker.js";
 
 export const BOX_KIND = "unibox-review-box";
 
@@ -30,6 +31,8 @@ export interface BoxRecord {
   statusUrl?: string;
   /** `starting` until the box was healthy once; `stopped` once promoted (reset: it boots as new). */
   state: "starting" | "up" | "stopped";
+  /** While starting: the `review up` making it (a box whose maker is gone was left half-made). */
+  maker?: Maker;
   /** uid that made it. */
   uid: number;
 }
@@ -114,4 +117,9 @@ export function listRecords(store: Store): BoxRecord[] {
     .filter((n) => BOX_NAME.test(n))
     .sort()
     .flatMap((n) => inspectRecord(store, n).record ?? []);
+}
+
+/** A box a `review up` killed with -9 left half-made: still starting, and its maker is gone. */
+export function abandoned(record: BoxRecord): boolean {
+  return record.state === "starting" && (!record.maker || !makerAlive(record.maker));
 }

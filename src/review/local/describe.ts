@@ -5,7 +5,7 @@ import { entryLastActivity } from "../../runtime/activity.js";
 import { probeHealth } from "../health-probe.js";
 import { expiresAt } from "../ttl.js";
 import type { ReviewBox } from "../types.js";
-import { boxDirs, type BoxRecord } from "./box-record.js";
+import { abandoned, boxDirs, type BoxRecord } from "./box-record.js";
 
 /** `healthy`: already known (review up has just waited for it), else asked of the box. */
 export async function describeBox(store: Store, record: BoxRecord, healthy?: boolean): Promise<ReviewBox> {
@@ -23,7 +23,7 @@ export async function describeBox(store: Store, record: BoxRecord, healthy?: boo
     ...(expiry ? { expiresAt: expiry.toISOString() } : {}),
     lastActivity: new Date(Math.max(Date.parse(record.createdAt), activity?.getTime() ?? 0)).toISOString(),
     healthy: health,
-    state: record.state !== "up" ? record.state : health === null ? "stopped" : "running",
+    state: abandoned(record) ? "abandoned" : record.state !== "up" ? record.state : health === null ? "stopped" : "running",
   };
 }
 

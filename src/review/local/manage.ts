@@ -42,7 +42,8 @@ export async function localReviewReap(store: Store, options: { dryRun: boolean; 
   const kept: ReviewBox[] = [];
   const failed: { name: string; error: string }[] = [];
   for (const box of boxes) {
-    if (!box.expiresAt || Date.parse(box.expiresAt) > now.getTime()) {
+    // A box a killed `review up` left half-made goes whatever its expiry.
+    if (box.state !== "abandoned" && (!box.expiresAt || Date.parse(box.expiresAt) > now.getTime())) {
       kept.push(box);
       continue;
     }

@@ -22,7 +22,8 @@ import { acquireFileLock } from "../../shared/file-lock.js";
 import { boxLayout } from "../../commands/box-layout.js";
 import { checkBoxName, defaultBoxName } from "../names.js";
 import type { ReviewBox } from "../types.js";
-import { boxDirs, ensureReviewRoot, listRecords, reviewRoot, writeRecord, type BoxRecord } from "./box-record.js";
+import { abandoned, boxDirs, ensureReviewRoot, inspectRecord, listRecords, reviewRoot, writeRecord, type BoxRecord } from "./box-record.js";
+import { thisMaker } from "./maker.js";
 import { deriveImage } from "../derive-image.js";
 import { chooseOffset } from "./port-offset.js";
 import { releasePorts, reservePorts } from "./port-reservations.js";
@@ -71,11 +72,17 @@ export async function localReviewUp(options: LocalReviewUpOptions): Promise<Revi
     portOffset: 0,
     ports: [],
     state: "starting",
+    maker: thisMaker(),
     uid: process.getuid?.() ?? 0,
   };
   let release = await acquireFileLock(lockFile, 30, busy);
   try {
-    if (existsSync(dirs.dir)) throw new UsageError(`a review box named "${name}" exists already (${dirs.dir})`, { details: [`Pick another --name, or take it down first: unibox review down ${name}`] });
+    if (existsSync(dirs.dir)) {
+      const existing = inspectRecord(store, name).record;
+      if (!existing || !abandoned(existing)) throw new UsageError(`a review box named "${name}" exists already (${dirs.dir})`, { details: [`Pick another --name, or take it down first: unibox review down ${name}`] });
+      options.progress(`${name}: left half-made by a review up that was killed; removing it first`);
+      await removeBox(store, name);
+    }
     mkdirSync(dirs.dir, { mode: 0o755 });
     writeRecord(store, record);
   } finally {
@@ -136,7 +143,7 @@ export async function localReviewUp(options: LocalReviewUpOptions): Promise<Revi
       });
     }
     const entry = plan.instances.find((i) => (i as { entry?: boolean }).entry) ?? plan.instances.find((i) => i.port !== undefined);
-    record = { ...record, state: "up", ...(entry?.port ? { url: `http://127.0.0.1:${entry.port}/` } : {}), ...(saved?.statusUrl ? { statusUrl: saved.statusUrl } : {}) };
+    record = { ...record, state: "up", maker: undefined, ...(entry?.port ? { url: `http://127.0.0.1:${entry.port}/` } : {}), ...(saved?.statusUrl ? { statusUrl: saved.statusUrl } : {}) };
     writeRecord(store, record);
     return await describeBox(store, record, true);
   } catch (error) {

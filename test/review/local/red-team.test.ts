@@ -119,7 +119,7 @@ describe("expiry", () => {
   }, 60_000);
 
   it("still lists, reaps and removes the other boxes when one record's expiry is out of range", async () => {
-    fakeBox("huge-ttl", { ttlMs: 1e20 });
+    fakeBox("huge-ttl", { ttlMs: 1e20, state: "up" }); // up: not a half-made box, which reap removes whatever its expiry
     fakeBox("old", { ttlMs: 1000 });
     try {
       const ls = await cli("review", "ls", "--json");
