@@ -48,6 +48,14 @@ export interface BootReport {
 export async function boot(request: BootRequest): Promise<BootReport> {
   const { plan } = request;
   // Users, the programs the scripts run, and the directories users must reach: all checked before anything is written.
+  // chpst's envdir carries one line per variable: a state directory whose path holds a newline would reach the app
+  // cut at it (UNIBOX_STATE_DIR), and the app would write elsewhere or crash-loop.
+  const cut = plan.instances.find((i) => i.stateDir.includes("\n") || i.cwd.includes("\n"));
+  if (cut) {
+    throw new UsageError(`${JSON.stringify(cut.stateDir.includes("\n") ? cut.stateDir : cut.cwd)} holds a newline: ${cut.name}'s environment (UNIBOX_STATE_DIR) carries one line per variable; starting nothing`, {
+      details: ["Choose a --prefix and a stack root whose paths hold no newline."],
+    });
+  }
   const runAs = resolveUsers(plan);
   const tools = findTools(toolsNeeded(plan));
   if (plan.instances.length === 0) {
