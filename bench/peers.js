@@ -85,7 +85,7 @@ export default async function benchPeers() {
         ms: median(v),
         min: Math.min(...v),
         max: Math.max(...v),
-        note: `min ${Math.min(...v).toFixed(0)}, max ${Math.max(...v).toFixed(0)}; runs ${fmt(v)}${phases}; ${tool.stopHow}; ${left}`,
+        note: `${v.length} runs${phases}; ${tool.stopHow}; ${left}`,
       });
     }
   }
@@ -93,7 +93,6 @@ export default async function benchPeers() {
 }
 
 const sum = (xs) => xs.reduce((a, b) => a + b, 0);
-const fmt = (values) => values.map((v) => v.toFixed(0)).join("/");
 
 /** One start, stop and leftover count of `tool`, in a fresh temp dir; everything in it is killed after. */
 async function oneRun(tool) {
