@@ -28,9 +28,10 @@ export async function reviewUpCommand(options: ReviewUpCommandOptions): Promise<
   for (const [flag, ms] of [["--ttl", options.ttlMs], ["--max-age", options.maxAgeMs]] as const) {
     if (ms !== undefined && ms > MAX_LIFETIME_MS) throw new UsageError(`${flag} may be at most 3650 days (ten years), found ${Math.round(ms / 86_400_000)} days`, { details: [`${flag === "--ttl" ? "--ttl 0" : "leaving --max-age out"} means no limit at all.`] });
   }
-  const refs: Record<string, string> = {};
+  // No prototype: a repo may be named `constructor`, and `__proto__=x` must be a repo name, not a prototype.
+  const refs: Record<string, string> = Object.create(null);
   for (const [repo, ref] of options.refs) {
-    if (refs[repo] !== undefined && refs[repo] !== ref) throw new UsageError(`--ref ${repo} given twice: ${refs[repo]} and ${ref}`, { details: ["Give each repo one ref."] });
+    if (Object.hasOwn(refs, repo) && refs[repo] !== ref) throw new UsageError(`--ref ${repo} given twice: ${refs[repo]} and ${ref}`, { details: ["Give each repo one ref."] });
     refs[repo] = ref;
   }
   let box: ReviewBox;

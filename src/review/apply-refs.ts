@@ -8,7 +8,7 @@ import { UsageError } from "../errors.js";
 import { checkStore, ensureStore, openStore } from "../image/store.js";
 import type { Manifest } from "../image/types.js";
 import { loadStack } from "../stack/load.js";
-import { deriveImage } from "./derive-image.js";
+import { deriveImage, own } from "./derive-image.js";
 
 export interface AppliedRefs {
   /** The derived image's `opt/unibox`: the box runs its stack, checkouts and runtimes. */
@@ -44,7 +44,7 @@ export async function applyRefs(args: { opt: string; stateRoot: string; refs: Re
   const parentRepos = Object.fromEntries(Object.entries(manifest.repos).map(([n, r]) => [n, r.commit]));
   const seeds = Object.fromEntries(
     Object.keys(parentRepos)
-      .filter((n) => args.refs[n] === undefined && existsSync(join(args.opt, "apps", n)))
+      .filter((n) => own(args.refs, n) === undefined && existsSync(join(args.opt, "apps", n)))
       .map((n) => [n, join(args.opt, "apps", n)]),
   );
   const derived = await deriveImage({ store, stackRoot, parentRepos, refs: args.refs, seeds, signal: args.signal, note: args.note });

@@ -36,7 +36,7 @@ export async function deriveImage(args: DeriveArgs): Promise<DerivedImage> {
   if (unknown.length) {
     throw new UsageError(`--ref names ${unknown.map((r) => `"${r}"`).join(", ")}, not a repo of the stack's image/image.yaml`, { details: [`Repos: ${[...known].join(", ")}; e.g. --ref ${[...known][0] ?? "api"}=my-branch`] });
   }
-  const pinned = { ...stack, image: { ...stack.image, repos: stack.image.repos.map((r) => ({ ...r, ref: args.refs[r.name] ?? args.parentRepos[r.name] ?? r.ref })) } };
+  const pinned = { ...stack, image: { ...stack.image, repos: stack.image.repos.map((r) => ({ ...r, ref: own(args.refs, r.name) ?? own(args.parentRepos, r.name) ?? r.ref })) } };
   const store = args.store;
   const result = await imageBuild({
     stack: pinned,
@@ -49,4 +49,9 @@ export async function deriveImage(args: DeriveArgs): Promise<DerivedImage> {
   });
   if (result.kind === "dry-run") throw new Error("unreachable: not a dry run");
   return { id: result.image.id, reused: result.kind === "reused", repos: Object.fromEntries(result.input.recipe.repos.map((r) => [r.name, r.commit])) };
+}
+
+/** `map[key]` when `map` has it itself: repo names such as `constructor` are not looked up in Object's prototype. */
+export function own(map: Record<string, string>, key: string): string | undefined {
+  return Object.hasOwn(map, key) ? map[key] : undefined;
 }

@@ -56,6 +56,8 @@ const cases: [string, string[], number, RegExp][] = [
   ["an image id that is not one", ["review", "up", "--image", "latest"], 2, /no image latest .*An image id looks like img-/s],
   ["an image id that is not in the store", ["review", "up", "--image", "img-000000000000"], 2, /no image img-000000000000 in the store/],
   ["a --ref to a repo the stack does not have", ["review", "up", "--name", "r1", "--ref", "nosuch=main"], 2, /--ref names "nosuch", not a repo of the stack's image\/image.yaml/],
+  ["a --ref to a repo named like Object's own `constructor`", ["review", "up", "--name", "r5", "--ref", "constructor=main"], 2, /--ref names "constructor", not a repo/],
+  ["a --ref to a repo named `__proto__`", ["review", "up", "--name", "r6", "--ref", "__proto__=main"], 2, /--ref names "__proto__", not a repo/],
   ["a --ref that names no commit", ["review", "up", "--name", "r2", "--ref", "app=no-such-branch"], 2, /ref "no-such-branch" names no commit/],
   ["a --stack-ref that names no commit", ["review", "up", "--name", "r3", "--stack-ref", "no-such-branch"], 2, /--stack-ref no-such-branch/],
   ["a --stack-ref that is an option", ["review", "up", "--name", "r4", "--stack-ref=--orphan=x"], 2, /--stack-ref "--orphan=x" is not a branch, tag or commit/],
