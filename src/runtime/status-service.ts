@@ -1,7 +1,8 @@
 // `unibox serve-status`: the box's health endpoint. GET /health answers 200 only while every instance
 // is healthy: what a load balancer's target group checks before it sends traffic, and what promotion
 // asks before it images a box.
-import { readFileSync } from "node:fs";
+import { lstatSync } from "node:fs";
+import { readRegularFile } from "../shared/read-file.js";
 import http from "node:http";
 import { dirname, join } from "node:path";
 import { openBox, requireSavedPlan, type SavedPlan } from "./box.js";
@@ -68,10 +69,17 @@ export async function serveStatus(options: { prefix: string; port: number; host:
  * its `unibox:ref.*` tags made at boot): what `promote` records as reviewed. Undefined on a development boot.
  */
 function runningCommits(saved: SavedPlan): Record<string, string> | undefined {
+  // Read as root: only a regular file root (or this user) owns, opened without waiting on a FIFO. A development
+  // boot's stack has no manifest beside it, and what sits there may be anyone's.
+  const file = join(dirname(saved.plan.root), "manifest.json");
+  const st = lstatSync(file, { throwIfNoEntry: false });
+  if (!st?.isFile() || (st.uid !== 0 && st.uid !== process.getuid?.())) return undefined;
+  const read = readRegularFile(file, file);
+  if ("problem" in read) return undefined;
   try {
-    const manifest = JSON.parse(readFileSync(join(dirname(saved.plan.root), "manifest.json"), "utf8")) as { repos?: Record<string, { commit?: string }> };
-    if (!manifest.repos) return undefined;
-    return Object.fromEntries(Object.entries(manifest.repos).map(([name, r]) => [name, String(r.commit)]));
+    const manifest = JSON.parse(read.content.toString("utf8")) as { repos?: Record<string, { commit?: unknown }> };
+    const commits = Object.entries(manifest.repos ?? {}).filter(([, r]) => typeof r?.commit === "string" && /^[0-9a-f]{40}$/.test(r.commit));
+    return commits.length ? Object.fromEntries(commits.map(([name, r]) => [name, r.commit as string])) : undefined;
   } catch {
     return undefined;
   }
