@@ -71,8 +71,13 @@ function loadBoxEnv(dir: string): PlannedScope {
   if (!entries) throw new UsageError(`--env-dir ${abs}: ${errors.length} error(s)`, { details: errors.map(formatDiagnostic) });
   let total = 0;
   for (const entry of entries) {
-    const read = readOwnFile(entry.path, entry.path);
-    if ("problem" in read) throw new UsageError(`--env-dir ${abs}: ${read.problem}; root reads it for every service`, { details: [`Make it a regular file of yours or root's, with one link, that only the owner can write: chown root ${entry.path} && chmod 600 ${entry.path}`] });
+    const read = readOwnFile(entry.path, entry.path, MAX_BOX_ENV_BYTES - total);
+    if ("problem" in read) {
+      const tooLarge = read.kind === "too large";
+      throw new UsageError(`--env-dir ${abs}: ${read.problem}${tooLarge ? ` (its files may hold ${MAX_BOX_ENV_BYTES} bytes in all: every value travels in each app's environment, which exec bounds)` : "; root reads it for every service"}`, {
+        details: [tooLarge ? "Keep large values in files the app reads; put their paths in the env dir." : `Make it a regular file of yours or root's, with one link, that only the owner can write: chown root ${entry.path} && chmod 600 ${entry.path}`],
+      });
+    }
     total += read.content.length;
   }
   // Every value travels in each app's environment, whose whole size exec bounds (ARG_MAX, 2 MiB with the

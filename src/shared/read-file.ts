@@ -64,7 +64,7 @@ export function readRegularFile(absPath: string, file: string): { content: Buffe
  * link (a hard link to /etc/shadow is no symlink), owned by root or this user, writable by its owner alone.
  * Checked on the file opened, not on the path: what is checked is what is read.
  */
-export function readOwnFile(absPath: string, file: string): { content: Buffer } | NotRead {
+export function readOwnFile(absPath: string, file: string, maxBytes = Infinity): { content: Buffer } | NotRead {
   let fd: number;
   try {
     fd = openSync(absPath, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK | constants.O_NOCTTY);
@@ -78,6 +78,8 @@ export function readOwnFile(absPath: string, file: string): { content: Buffer } 
     if (!st.isFile()) return { problem: notRegular(absPath, st), kind: kindOf(st) };
     if (st.nlink !== 1) return { problem: `${file} has ${st.nlink} hard links: it could be another file's contents (/etc/shadow); give it one` };
     if ((st.uid !== me && st.uid !== 0) || (st.mode & 0o022) !== 0) return { problem: `${file} is owned by uid ${st.uid}, mode ${(st.mode & 0o7777).toString(8)}: only root or you may own it, and only its owner write it` };
+    // Judged by its size before a byte is read: a huge file is refused, not loaded.
+    if (st.size > maxBytes) return { problem: `${file} is too large: ${st.size} bytes, where at most ${maxBytes} may be`, kind: "too large" };
     return { content: readFileSync(fd) };
   } catch (err) {
     return notReadable(file, err);

@@ -1,7 +1,7 @@
 // `--env-dir`: the box's own env layer, for what must not be baked (secrets, the endpoints of managed
 // databases). It overrides the stack's layers, the generated variables override it, and root refuses a
 // directory or file someone else could change.
-import { chmodSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdtempSync, rmSync, symlinkSync, truncateSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -62,5 +62,17 @@ describe("the box's own env layer (--env-dir)", () => {
     const r5 = await runCli(["plan", "--root", root, ...TAGS, "--env-dir", missing]);
     expect(r5.code).toBe(2);
     expect(r5.stderr).toMatch(/expected a directory of env files/);
+  });
+
+  it("refuses a huge file by its size, before reading it", async () => {
+    const root = writeStack();
+    const dir = envDir({});
+    // Sparse: 8 GiB that take no disk; read whole, it would exhaust memory.
+    const big = join(dir, "BIG");
+    writeFileSync(big, "", { mode: 0o600 });
+    truncateSync(big, 8 * 1024 ** 3);
+    const r = await runCli(["plan", "--root", root, ...TAGS, "--env-dir", dir]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`${dir}/BIG:1:1: a file of 8589934592 bytes, not read`);
   });
 });

@@ -2,7 +2,7 @@
 // diagnostic, quickly, without opening them. Each run is a child process with a time limit, so a regression that
 // reads /dev/zero or waits on a FIFO fails the test instead of hanging the suite.
 import { execFileSync } from "node:child_process";
-import { chmodSync, mkdirSync, readdirSync, statSync } from "node:fs";
+import { chmodSync, mkdirSync, readdirSync, statSync, truncateSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { writeStack, type StackFile } from "../helpers/stack-dir.js";
@@ -138,3 +138,15 @@ function openToAll(dir: string): void {
     else chmodSync(path, 0o644);
   }
 }
+
+describe("unibox validate on a huge env file", () => {
+  it("refuses it by its size, unread, naming the file", () => {
+    const root = writeStack({ "envdirs/common/HUGE": "" });
+    // Sparse: 4 GiB that take no disk; read whole, it would exhaust memory (or pass Node's 2 GiB limit).
+    truncateSync(join(root, "envdirs/common/HUGE"), 4 * 1024 ** 3);
+    const { code, stderr, timedOut } = runCliInChild(["validate", "--root", root]);
+    expect(timedOut).toBe(false);
+    expect(code).toBe(2);
+    expect(stderr).toContain("envdirs/common/HUGE:1:1: a file of 4294967296 bytes, not read");
+  });
+});

@@ -5,7 +5,7 @@ import type { Diagnostic } from "../diagnostic.js";
 import { VARIABLE_PATTERN } from "../names.js";
 import { leavesRoot, listDirectory, readRegularFile } from "../../shared/read-file.js";
 import type { EnvEntry, EnvScope } from "../types.js";
-import { envFileValueBytes, envValueTooLong } from "./value.js";
+import { envFileValueBytes, envValueTooLong, MAX_ENV_STRING } from "./value.js";
 
 export interface LoadedEnvScopes {
   scopes: Map<string, EnvScope>;
@@ -84,12 +84,18 @@ function loadScope(dir: string, rel: string, loaded: LoadedEnvScopes, root?: str
   return entries;
 }
 
+/** Larger than this, an env file is refused by its size, unread: its first line (the value) could not fit anyway. */
+const MAX_ENV_FILE_BYTES = 16 << 20;
+
 // What makes a directory entry no variable at all, before anything opens it.
 function entryProblem(path: string, name: string): string | undefined {
   const link = lstatSync(path);
   const target = statSync(path, { throwIfNoEntry: false });
   if (link.isSymbolicLink() && !target) return "dangling symlink: chpst would silently give this variable the previous file's value; fix or remove the link";
   if (target?.isDirectory()) return "unexpected directory inside an env scope: chpst ignores it; move its files up or remove it";
+  if (target && target.size > MAX_ENV_FILE_BYTES) {
+    return `a file of ${target.size} bytes, not read: a variable is its file's first line, which exec bounds to ${MAX_ENV_STRING} bytes; keep large data in a file the app reads and put its path here`;
+  }
   if (!VARIABLE_PATTERN.test(name)) {
     const why = name.includes("=") ? ' (chpst would make the part after "=" part of the value)' : "";
     return `invalid variable name "${name}": expected [A-Za-z_][A-Za-z0-9_]*${why}`;
