@@ -2,29 +2,21 @@
 // options): each is refused with its documented exit code and a message that names what was wrong, before
 // anything is written, created or started; `--json` stays one JSON document; no stack trace without --verbose.
 // One image is built once (a local store in a temp dir) so that the refusals that come after it are reached.
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli, runJson } from "../helpers/cli.js";
-import { initRepo } from "../helpers/git-repo.js";
+import { appImageYaml, stackRepo } from "../helpers/stack-repo.js";
 
 let root: string;
 let store: string;
 
 beforeAll(async () => {
-  root = mkdtempSync(join(tmpdir(), "unibox-bad-input-"));
-  chmodSync(root, 0o755);
-  store = join(root, ".unibox");
-  const write = (rel: string, text: string) => {
-    mkdirSync(join(root, rel, ".."), { recursive: true });
-    writeFileSync(join(root, rel), text);
-  };
-  write(".gitignore", ".unibox/\n");
-  write("image/image.yaml", `base: host\nruntimes:\n  node: "${process.versions.node.split(".")[0]}"\nrepos:\n  - name: app\n    url: ./apps/app\n`);
-  write("roles/app.yaml", "repo: app\ncommand: sleep 100000\n");
-  write("apps/app/README", "app\n");
-  initRepo(root);
+  ({ root, store } = stackRepo("unibox-bad-input-", {
+    "image/image.yaml": appImageYaml(),
+    "roles/app.yaml": "repo: app\ncommand: sleep 100000\n",
+    "apps/app/README": "app\n",
+  }));
   await runJson(["image", "build", "--root", root, "--store", store]);
 }, 120_000);
 

@@ -3,8 +3,7 @@
 // down and removed first), a final one comes up healthy, and after `review down` nothing of the box is left:
 // no process, no directory, no port reservation.
 import { spawn } from "node:child_process";
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -12,26 +11,19 @@ import { listProcesses } from "../../../src/runtime/processes.js";
 import { reservationsDir } from "../../../src/review/local/port-reservations.js";
 import { pollUntil } from "../../../src/shared/poll.js";
 import { runCli, runJson } from "../../helpers/cli.js";
-import { initRepo } from "../../helpers/git-repo.js";
+import { appImageYaml, stackRepo } from "../../helpers/stack-repo.js";
 
 const bin = fileURLToPath(new URL("../../../bin/unibox.js", import.meta.url));
 let root: string;
 let store: string;
 
 beforeAll(async () => {
-  root = mkdtempSync(join(tmpdir(), "unibox-kill-up-"));
-  chmodSync(root, 0o755);
-  store = join(root, ".unibox");
-  const write = (rel: string, text: string) => {
-    mkdirSync(join(root, rel, ".."), { recursive: true });
-    writeFileSync(join(root, rel), text);
-  };
-  write(".gitignore", ".unibox/\n");
-  write("image/image.yaml", `base: host\nruntimes:\n  node: "${process.versions.node.split(".")[0]}"\nrepos:\n  - name: app\n    url: ./apps/app\n`);
-  write("roles/db.yaml", "command: sleep 100000\n");
-  write("roles/app.yaml", "repo: app\nneeds: [db]\ncommand: node server.js\nport: 3000\nentry: true\nreplicas: 2\nhealth: { http: /, expect: ok }\n");
-  write("apps/app/server.js", "require('http').createServer((q, s) => s.end('ok')).listen(process.env.PORT, '127.0.0.1');\n");
-  initRepo(root);
+  ({ root, store } = stackRepo("unibox-kill-up-", {
+    "image/image.yaml": appImageYaml(),
+    "roles/db.yaml": "command: sleep 100000\n",
+    "roles/app.yaml": "repo: app\nneeds: [db]\ncommand: node server.js\nport: 3000\nentry: true\nreplicas: 2\nhealth: { http: /, expect: ok }\n",
+    "apps/app/server.js": "require('http').createServer((q, s) => s.end('ok')).listen(process.env.PORT, '127.0.0.1');\n",
+  }));
   await runJson(["image", "build", "--root", root, "--store", store]);
 }, 120_000);
 

@@ -8,18 +8,15 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { listProcesses } from "../../../src/runtime/processes.js";
 import { pollUntil } from "../../../src/shared/poll.js";
 import { runCli, runJson } from "../../helpers/cli.js";
-import { commitAll, git, initRepo } from "../../helpers/git-repo.js";
+import { commitAll, git } from "../../helpers/git-repo.js";
+import { appImageYaml, stackRepo, type StackRepo } from "../../helpers/stack-repo.js";
 
-const major = process.versions.node.split(".")[0];
 let root: string;
 let store: string;
 let image: string;
 const outside: string[] = [];
 
-function write(rel: string, text: string) {
-  mkdirSync(join(root, rel, ".."), { recursive: true });
-  writeFileSync(join(root, rel), text);
-}
+let write: StackRepo["write"];
 
 const cli = (...args: string[]) => runCli([...args, "--root", root, "--store", store]);
 const json = <T = any>(...args: string[]) => runJson<T>([...args, "--root", root, "--store", store]);
@@ -44,14 +41,11 @@ function inSealed(dir: string, fn: () => void) {
 }
 
 beforeAll(async () => {
-  root = mkdtempSync(join(tmpdir(), "unibox-redteam-"));
-  chmodSync(root, 0o755);
-  store = join(root, ".unibox");
-  write(".gitignore", ".unibox/\n");
-  write("image/image.yaml", `base: host\nruntimes:\n  node: "${major}"\nrepos:\n  - name: app\n    url: ./apps/app\n    build: ["node -e \\"require('fs').writeFileSync('built.txt', 'built')\\""]\n`);
-  write("roles/app.yaml", "repo: app\ncommand: node server.js\nport: 3000\nentry: true\nhealth: { http: /health, expect: ok }\n");
-  write("apps/app/server.js", "require('http').createServer((q, s) => { if (q.url !== '/health') console.log('request', q.url); s.end(q.url === '/health' ? 'ok' : 'hello'); }).listen(process.env.PORT, '127.0.0.1');\n");
-  initRepo(root);
+  ({ root, store, write } = stackRepo("unibox-redteam-", {
+    "image/image.yaml": appImageYaml("node -e \"require('fs').writeFileSync('built.txt', 'built')\""),
+    "roles/app.yaml": "repo: app\ncommand: node server.js\nport: 3000\nentry: true\nhealth: { http: /health, expect: ok }\n",
+    "apps/app/server.js": "require('http').createServer((q, s) => { if (q.url !== '/health') console.log('request', q.url); s.end(q.url === '/health' ? 'ok' : 'hello'); }).listen(process.env.PORT, '127.0.0.1');\n",
+  }));
   git(root, "checkout", "-q", "-b", "feature");
   write("apps/app/server.js", readFileSync(join(root, "apps/app/server.js"), "utf8").replace("'hello'", "'feature'"));
   commitAll(root, "feature");

@@ -2,8 +2,7 @@
 // side on different refs, a third on the same ref building nothing, promotion with provenance, a production box
 // from the promoted image running exactly the reviewed commit, prune keeping what is in use, a 1 s TTL reaped,
 // the guards of down and reap, and nothing left running.
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
@@ -11,34 +10,30 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { listProcesses } from "../../../src/runtime/processes.js";
 import { pollUntil } from "../../../src/shared/poll.js";
 import { runCli, runJson } from "../../helpers/cli.js";
-import { commitAll, git, initRepo } from "../../helpers/git-repo.js";
+import { commitAll, git } from "../../helpers/git-repo.js";
+import { appImageYaml, stackRepo, type StackRepo } from "../../helpers/stack-repo.js";
 
-const major = process.versions.node.split(".")[0];
 const bin = fileURLToPath(new URL("../../../bin/unibox.js", import.meta.url));
 let root: string;
 let store: string;
 let prodPrefix: string;
 
-function write(rel: string, text: string) {
-  mkdirSync(join(root, rel, ".."), { recursive: true });
-  writeFileSync(join(root, rel), text);
-}
+let write: StackRepo["write"];
 
 const cli = (...args: string[]) => runCli([...args, "--root", root, "--store", store]);
 const json = <T = any>(...args: string[]) => runJson<T>([...args, "--root", root, "--store", store]);
 const get = async (url: string) => (await fetch(url, { signal: AbortSignal.timeout(5000) })).text();
 
 beforeAll(() => {
-  root = mkdtempSync(join(tmpdir(), "unibox-review-"));
-  chmodSync(root, 0o755);
-  store = join(root, ".unibox");
+  ({ root, store, write } = stackRepo("unibox-review-", {
+    ".gitignore": ".unibox/\nprod/\n",
+    "image/image.yaml": appImageYaml("node -e \"require('fs').writeFileSync('built.txt', 'built')\""),
+    "roles/app.yaml": "repo: app\ncommand: node server.js\nport: 3000\nentry: true\nhealth: { http: /health, expect: ok }\n",
+    "apps/app/server.js":
+      "const fs = require('fs');\nrequire('http').createServer((q, s) => { if (q.url !== '/health') console.log('request', q.url); s.end(q.url === '/health' ? 'ok' : fs.readFileSync('VERSION', 'utf8').trim() + ' ' + fs.readFileSync('built.txt', 'utf8')); }).listen(process.env.PORT, '127.0.0.1');\n",
+    "apps/app/VERSION": "v1\n",
+  }));
   prodPrefix = join(root, "prod");
-  write(".gitignore", ".unibox/\nprod/\n");
-  write("image/image.yaml", `base: host\nruntimes:\n  node: "${major}"\nrepos:\n  - name: app\n    url: ./apps/app\n    build: ["node -e \\"require('fs').writeFileSync('built.txt', 'built')\\""]\n`);
-  write("roles/app.yaml", "repo: app\ncommand: node server.js\nport: 3000\nentry: true\nhealth: { http: /health, expect: ok }\n");
-  write("apps/app/server.js", "const fs = require('fs');\nrequire('http').createServer((q, s) => { if (q.url !== '/health') console.log('request', q.url); s.end(q.url === '/health' ? 'ok' : fs.readFileSync('VERSION', 'utf8').trim() + ' ' + fs.readFileSync('built.txt', 'utf8')); }).listen(process.env.PORT, '127.0.0.1');\n");
-  write("apps/app/VERSION", "v1\n");
-  initRepo(root);
   git(root, "checkout", "-q", "-b", "feature");
   write("apps/app/VERSION", "v2\n");
   commitAll(root, "v2 on feature");
